@@ -114,14 +114,14 @@ class PassageSource:
         *,
         texts: Callable[[Sequence[int]], dict[int, str]],
         sentence_counts: Callable[[Sequence[int]], dict[int, int]],
-        passage_vector: Callable[[int], npt.NDArray[np.float32]],
+        passage_vectors: Callable[[Sequence[int]], npt.NDArray[np.float32]],
         dense_search: Callable[
             [npt.NDArray[np.float32], int, Sequence[int] | None], list[tuple[float, int]]
         ],
     ) -> None:
         self.texts = texts
         self.sentence_counts = sentence_counts
-        self.passage_vector = passage_vector
+        self.passage_vectors = passage_vectors
         self.dense_search = dense_search
 
 
@@ -249,7 +249,7 @@ class Ranker:
             if row is not None:
                 rows.append(row)
         if len(self._sentences):
-            _scores, ids = self._sentences.search(vector, n)
+            _scores, ids = self._sentences.best(vector, n)
             for sid in ids:
                 if sid < 0:
                     continue
@@ -264,13 +264,14 @@ class Ranker:
         """(passage cosine, best sentence cosine, best sentence ordinal) of each passage; a
         passage without sentence vectors counts as its own best sentence."""
         query = vector.reshape(-1)
-        whole = np.array(
-            [self._source.passage_vector(pid) @ query for pid in pids], dtype=np.float32
-        )
+        whole = (self._source.passage_vectors(pids) @ query).astype(np.float32)
         counts = self._source.sentence_counts(pids)
         ids = [sentence_ids(pid, counts.get(pid, 0)) for pid in pids]
         flat = np.concatenate(ids) if ids else np.empty(0, dtype=np.int64)
-        sims = self._sentences.vectors(flat) @ query if len(flat) else np.empty(0)
+        try:
+            sims = self._sentences.vectors(flat) @ query
+        except KeyError:  # sentence rows without vectors: rank by the passages alone
+            return whole, whole.copy(), [None] * len(pids)
         best_score = whole.copy()
         best: list[int | None] = [None] * len(pids)
         at = 0

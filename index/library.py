@@ -384,7 +384,7 @@ class Library:
         return PassageSource(
             texts=texts,
             sentence_counts=self._store.sentence_counts,
-            passage_vector=self._vectors.vector,
+            passage_vectors=self._vectors.vectors,
             dense_search=dense_search,
         )
 

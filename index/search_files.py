@@ -99,8 +99,9 @@ def add_sentences(
 
 
 def write_search_files(generation: Path, store: Store, sentences: SentenceIndex) -> None:
-    """Write the sentence vectors and a keyword index of every passage now in `store`."""
-    sentences.write(generation / SENTENCES_NAME)
+    """Write the sentence vectors (in the layout their number calls for) and a keyword index
+    of every passage now in `store`."""
+    sentences.fitted().write(generation / SENTENCES_NAME)
     ids: list[int] = []
     texts: list[str] = []
     for story in store.stories():

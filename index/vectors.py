@@ -22,7 +22,7 @@ import math
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import numpy as np
 import numpy.typing as npt
@@ -43,6 +43,7 @@ EXACT_SUBSET = 20_000  # a filter allowing at most this many passages is searche
 _ONE_THREAD_QUERIES = 4
 _PROBE_QUERIES = 1000  # 500 of each kind: recall estimates within about +-0.01
 _TRAIN_POINTS_PER_CELL = 64  # k-means sample size per cell (FAISS wants >= 39)
+_COPY_BLOCK = 100_000  # vectors copied at a time when the layout changes
 
 
 def cells_for(passages: int) -> int:
@@ -73,20 +74,31 @@ def read_faiss_file(path: Path, what: str, kinds: tuple[type, ...]) -> Any:
 
 
 class VectorIndex:
+    """Vectors under int64 ids, exact or inverted-file (see the module docstring)."""
+
+    WHAT = "vector file"  # in messages about a missing or damaged file
+
     def __init__(self, faiss_index: Any) -> None:
         self._index = faiss_index
 
     @classmethod
-    def empty(cls, dimension: int) -> VectorIndex:
+    def empty(cls, dimension: int) -> Self:
         import faiss
 
-        return cls(faiss.IndexIDMap2(faiss.IndexFlatIP(dimension)))
+        return cls(faiss.IndexIDMap2(cls._flat_storage(dimension)))
 
     @classmethod
-    def read(cls, path: Path) -> VectorIndex:
+    def _flat_storage(cls, dimension: int) -> Any:
+        """How vectors are held while the index is exact: float32 here."""
         import faiss
 
-        return cls(read_faiss_file(path, "vector file", (faiss.IndexIDMap2, faiss.IndexIVF)))
+        return faiss.IndexFlatIP(dimension)
+
+    @classmethod
+    def read(cls, path: Path) -> Self:
+        import faiss
+
+        return cls(read_faiss_file(path, cls.WHAT, (faiss.IndexIDMap2, faiss.IndexIVF)))
 
     def write(self, path: Path) -> None:
         import faiss
@@ -119,13 +131,13 @@ class VectorIndex:
 
         return self._index if isinstance(self._index, faiss.IndexIVF) else None
 
-    def add(self, ids: Sequence[int], vectors: npt.NDArray[np.float32]) -> None:
+    def add(self, ids: Sequence[int] | FlatIds, vectors: Matrix) -> None:
         if len(ids):
             self._index.add_with_ids(
                 np.ascontiguousarray(vectors, dtype=np.float32), np.asarray(ids, dtype=np.int64)
             )
 
-    def remove(self, ids: Sequence[int]) -> None:
+    def remove(self, ids: Sequence[int] | FlatIds) -> None:
         if len(ids):
             self._index.remove_ids(np.asarray(ids, dtype=np.int64))
 
@@ -134,6 +146,16 @@ class VectorIndex:
             return np.asarray(self._index.reconstruct(int(passage_id)), dtype=np.float32)
         except RuntimeError as exc:
             raise KeyError(passage_id) from exc
+
+    def vectors(self, ids: Sequence[int] | FlatIds) -> Matrix:
+        """The stored vectors of these ids, in order (KeyError if one is missing)."""
+        if not len(ids):
+            return np.empty((0, self.dimension), dtype=np.float32)
+        try:
+            found = self._index.reconstruct_batch(np.asarray(ids, dtype=np.int64))
+        except RuntimeError as exc:
+            raise KeyError(ids) from exc
+        return np.asarray(found, dtype=np.float32)
 
     def search(
         self,
@@ -206,31 +228,37 @@ class VectorIndex:
 
     # -- choosing the layout ---------------------------------------------------------------------
 
-    def fitted(self, *, threshold: int | None = None) -> VectorIndex:
+    def fitted(self, *, threshold: int | None = None) -> Self:
         """The layout this library's size calls for: flat below `threshold` (ANN_THRESHOLD)
-        passages, else an inverted file (re-trained when the library grew or shrank fourfold)."""
+        vectors, else an inverted file (re-trained when the library grew or shrank fourfold)."""
         threshold = ANN_THRESHOLD if threshold is None else threshold
         n = len(self)
         ivf = self._ivf
         if ivf is None:
-            return self._as_ivf(threshold) if n >= threshold else self
+            return self._as_ivf() if n >= threshold else self
         if n < threshold // 2:  # hysteresis: a few removals do not flip the layout back and forth
             return self._as_flat()
         if not 0.25 <= cells_for(n) / ivf.nlist <= 4:
-            return self._as_flat()._as_ivf(threshold)
+            return self._as_flat()._as_ivf()
         return self
 
-    def _as_flat(self) -> VectorIndex:
-        ids, vectors = self._contents()
-        flat = VectorIndex.empty(self.dimension)
-        flat.add(ids.tolist(), vectors)
-        return flat
-
-    def _as_ivf(self, threshold: int) -> VectorIndex:
+    def _as_flat(self) -> Self:
         import faiss
 
-        ids, vectors = self._contents()
-        n, dimension = vectors.shape
+        flat = self.empty(self.dimension)
+        lists = self._ivf.invlists
+        for cell in range(self._ivf.nlist):
+            if size := lists.list_size(cell):
+                ids = faiss.rev_swig_ptr(lists.get_ids(cell), size).copy()
+                flat.add(ids, np.asarray(self._index.reconstruct_batch(ids), dtype=np.float32))
+        return flat
+
+    def _as_ivf(self) -> Self:
+        """An inverted file with this (flat) index's contents, copied block by block so that
+        the library is never held twice in float32."""
+        import faiss
+
+        n, dimension = len(self), self.dimension
         cells = cells_for(n)
         ivf = faiss.IndexIVFScalarQuantizer(
             faiss.IndexFlatIP(dimension),
@@ -242,56 +270,39 @@ class VectorIndex:
         rng = np.random.default_rng(0)
         sample = rng.choice(n, size=min(n, cells * _TRAIN_POINTS_PER_CELL), replace=False)
         ivf.cp.seed = 0
-        ivf.train(vectors[np.sort(sample)])
+        ivf.train(self._rows(np.sort(sample)))
         ivf.set_direct_map_type(faiss.DirectMap.Hashtable)  # type: ignore[attr-defined]
-        ivf.add_with_ids(vectors, ids)
-        ivf.nprobe = _tuned_nprobe(ivf, ids, vectors, rng)
-        return VectorIndex(ivf)
+        ids = faiss.vector_to_array(self._index.id_map).astype(np.int64)
+        for first in range(0, n, _COPY_BLOCK):
+            block = self._index.index.reconstruct_n(first, min(_COPY_BLOCK, n - first))
+            ivf.add_with_ids(np.asarray(block, dtype=np.float32), ids[first : first + _COPY_BLOCK])
+        ivf.nprobe = _tuned_nprobe(ivf, self, rng)
+        return type(self)(ivf)
 
-    def _contents(self) -> tuple[FlatIds, Matrix]:
-        """Every (id, vector) held, in id order; float16-rounded for an inverted file."""
-        import faiss
-
-        index = self._index
-        if isinstance(index, faiss.IndexIDMap2):
-            ids = faiss.vector_to_array(index.id_map).astype(np.int64)
-            flat: Any = faiss.downcast_index(index.index)
-            vectors = faiss.rev_swig_ptr(flat.get_xb(), len(ids) * index.d)
-            matrix = np.asarray(vectors, dtype=np.float32).reshape(len(ids), index.d)
-        else:
-            lists = index.invlists
-            ids = np.concatenate(
-                [np.zeros(0, dtype=np.int64)]
-                + [
-                    faiss.rev_swig_ptr(lists.get_ids(cell), lists.list_size(cell)).copy()
-                    for cell in range(index.nlist)
-                    if lists.list_size(cell)
-                ]
-            )
-            matrix = np.asarray(index.reconstruct_batch(ids), dtype=np.float32)
-        if len(ids) > 1 and not bool((ids[1:] > ids[:-1]).all()):
-            order = np.argsort(ids, kind="stable")
-            ids, matrix = ids[order], matrix[order]
-        return ids, np.ascontiguousarray(matrix)
+    def _rows(self, rows: npt.NDArray[np.int64]) -> Matrix:
+        """Vectors by position in a flat index (not by id)."""
+        inner = self._index.index
+        return np.asarray(inner.reconstruct_batch(np.asarray(rows, dtype=np.int64)), np.float32)
 
 
-def _tuned_nprobe(ivf: Any, ids: FlatIds, vectors: Matrix, rng: np.random.Generator) -> int:
-    """The fewest cells to probe for recall@10 >= TARGET_RECALL against exact search, on each
-    of two kinds of probe query made from the library itself:
+def _tuned_nprobe(ivf: Any, flat: VectorIndex, rng: np.random.Generator) -> int:
+    """The fewest cells to probe for recall@10 >= TARGET_RECALL against exact search (`flat`,
+    the same vectors), on each of two kinds of probe query made from the library itself:
     - near: the midpoint of two random passages, a question close to what the library holds;
     - far: the library's mean plus a random mix of eight passages with signed weights, a
       question that no passage answers closely. Real questions are mostly like these (their
       best passage is at cosine 0.5-0.7), and they are the hardest for an inverted file:
       their neighbours lie in many cells. Measured on 2000 real sentence pairs, real queries
       need about as many cells as these for the same recall (tests/index/test_vectors.py)."""
-    import faiss
-
-    n = len(vectors)
+    n = len(flat)
     half = max(1, min(_PROBE_QUERIES, n) // 2)
-    near = vectors[rng.integers(0, n, size=(half, 2))].sum(axis=1)
+    near = flat._rows(rng.integers(0, n, size=half * 2)).reshape(half, 2, -1).sum(axis=1)
     weights = rng.standard_normal((half, 8, 1)).astype(np.float32)
-    far = (vectors[rng.integers(0, n, size=(half, 8))] * weights).sum(axis=1)
-    far += vectors.mean(axis=0)
+    mixed = flat._rows(rng.integers(0, n, size=half * 8)).reshape(half, 8, -1)
+    mean = np.zeros(flat.dimension, dtype=np.float64)
+    for first in range(0, n, _COPY_BLOCK):
+        mean += flat._rows(np.arange(first, min(n, first + _COPY_BLOCK))).sum(axis=0)
+    far = (mixed * weights).sum(axis=1) + (mean / n).astype(np.float32)
     k = min(10, n)
     groups = []
     for probes in (near, far):
@@ -299,8 +310,7 @@ def _tuned_nprobe(ivf: Any, ids: FlatIds, vectors: Matrix, rng: np.random.Genera
             probes / np.maximum(np.linalg.norm(probes, axis=1, keepdims=True), 1e-12),
             dtype=np.float32,
         )
-        _, rows = faiss.knn(queries, vectors, k, metric=faiss.METRIC_INNER_PRODUCT)
-        groups.append((queries, ids[rows]))
+        groups.append((queries, flat._index.search(queries, k)[1]))
     nprobe = 1
     while nprobe < ivf.nlist:
         ivf.nprobe = nprobe

@@ -51,7 +51,7 @@ def test_the_index_adds_finds_removes_and_round_trips(tmp_path: Path) -> None:
     index = SentenceIndex.empty(8)
     index.add(sentence_ids(1, 3), vectors[:3])
     index.add(sentence_ids(2, 2), vectors[3:])
-    _, found = index.search(vectors[4:5], 1)
+    _, found = index.best(vectors[4:5], 1)
     assert passage_of(int(found[0])) == (2, 1)
     assert np.allclose(index.vectors(sentence_ids(1, 3)), vectors[:3], atol=1e-3)  # float16
     index.remove_passages([1])

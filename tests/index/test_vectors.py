@@ -162,3 +162,31 @@ def test_library_on_an_inverted_file(
         similar = library.similar(hits[0].passage.id, k=5, other_stories=True)
         assert similar
         assert story.id not in {h.passage.story_id for h in similar}
+
+
+def test_sentence_vectors_take_the_same_layouts(vectors: Matrix, tmp_path: Path) -> None:
+    """Past the threshold the sentence vectors get an inverted file too (not a scan of every
+    sentence per query), keep recall, and removing a passage removes all of its sentences."""
+    from index.sentence_vectors import SentenceIndex, passage_of, sentence_ids
+
+    per_passage = 4  # 500 passages of 4 "sentences" each
+    sids = np.concatenate([sentence_ids(pid, per_passage) for pid in range(500)])
+    exact = SentenceIndex.empty(vectors.shape[1])
+    exact.add(sids, vectors)
+    ann = exact.fitted(threshold=THRESHOLD)
+    assert (exact.kind, ann.kind) == ("flat", "ivf")
+    queries = vectors[::40] * 0.7 + vectors[1::40] * 0.3
+    queries /= np.linalg.norm(queries, axis=1, keepdims=True)
+    found = np.stack([ann.best(q[None, :], 10)[1] for q in queries])
+    truth = np.stack([exact.best(q[None, :], 10)[1] for q in queries])
+    assert _recall(found, truth) >= 0.95
+    ann.remove_passages([0, 1])
+    assert len(ann) == len(sids) - 2 * per_passage
+    path = tmp_path / "sentences.faiss"
+    ann.write(path)
+    back = SentenceIndex.read(path)
+    assert back.kind == "ivf"
+    assert passage_of(int(back.best(vectors[:1], 1)[1][0]))[0] != 0
+    with pytest.raises(KeyError):
+        back.vectors(sentence_ids(1, 1))
+    assert np.allclose(back.vectors(sentence_ids(2, 1)), vectors[8], atol=1e-3)
