@@ -19,6 +19,7 @@ _NO_DECOMPOSITION = str.maketrans(
 )
 _MARKS = regex.compile(r"\p{M}+")
 WORD = regex.compile(r"\w+")
+_NON_ASCII = regex.compile(r"[^\x00-\x7F]")
 
 
 def fold(text: str) -> str:
@@ -46,12 +47,22 @@ class FoldedText:
     def of(cls, original: str) -> FoldedText:
         if original.isascii():
             return cls(original.lower(), tuple(range(len(original))), len(original))
+        # ASCII runs fold by lower() one for one; only the other characters are looked at
+        # one by one (a passage has few of them).
         pieces: list[str] = []
         origin: list[int] = []
-        for i, char in enumerate(original):
-            folded = char.lower() if char.isascii() else _fold_char(char)
+        at = 0
+        for match in _NON_ASCII.finditer(original):
+            i = match.start()
+            if i > at:
+                pieces.append(original[at:i].lower())
+                origin.extend(range(at, i))
+            folded = _fold_char(original[i])
             pieces.append(folded)
             origin.extend([i] * len(folded))
+            at = i + 1
+        pieces.append(original[at:].lower())
+        origin.extend(range(at, len(original)))
         return cls("".join(pieces), tuple(origin), len(original))
 
     def span(self, start: int, end: int) -> tuple[int, int]:

@@ -35,7 +35,7 @@ from index.rerank import RERANK_DEPTH, Reranker
 from index.search_files import read_search_files
 from index.sentence_vectors import SentenceIndex
 from index.store import PassageRow, Store, StoryRow
-from index.vectors import VectorIndex
+from index.vectors import VectorIndex, one_numpy_blas_thread
 
 MAX_K = 1000
 
@@ -233,7 +233,7 @@ class Library:
         k = _check_k(k)
         parsed = parse_query(query) if not literal else literal_query(query)
         vector = self.embed_query(parsed.text) if mode != "keyword" else None
-        with self._lock:
+        with self._lock, one_numpy_blas_thread():  # under the lock: the limit is process-wide
             only = None
             if stories is not None:
                 only = self._store.passage_ids_of_stories(stories)
