@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
 from index.align import Alignment, align_passages, same_moment
-from index.library import Hit, Library, Passage
+from index.library import Library
+from index.results import Hit, Passage
 
 T = TypeVar("T")
 

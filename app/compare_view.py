@@ -33,7 +33,7 @@ from app.compare_ops import (
 from app.compare_widgets import ConnectorBand, Legend, Link, Mark, SentencePane, pair_colour
 from app.service import describe
 from index.align import DEFAULT_THRESHOLD, AlignedPair, Alignment
-from index.library import Passage
+from index.results import Passage
 
 # The slider runs in hundredths over the range where the choice matters for MiniLM-like models:
 # below 0.2 nearly every sentence pairs with something, above 0.95 only near-copies do.

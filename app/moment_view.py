@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from app.compare_ops import JobLike, LibraryRunner, Moment, find_moment, step_moment
 from app.service import describe
-from index.library import Passage
+from index.results import Passage
 
 COLUMN_MIN_WIDTH = 260
 

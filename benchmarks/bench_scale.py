@@ -369,6 +369,7 @@ def serve(index_dir: Path) -> None:
         library.embed_query(query)
         embed_ms.append((time.perf_counter() - t0) * 1000)
         recalls.append(len({h.passage.id for h in hits} & set(exact)) / 10)
+    sentence_kind = library._ranker._sentences.params
     # search() against itself with every inverted-file cell probed (exact up to float16).
     for vectors in (library._vectors, library._ranker._sentences):
         if vectors._ivf is not None:
@@ -392,7 +393,7 @@ def serve(index_dir: Path) -> None:
                 "hybrid_recall": statistics.mean(hybrid_recall),
                 "dense_p50": statistics.median(dense_ms),
                 "sentences": len(library._ranker._sentences),
-                "sentence_kind": library._ranker._sentences.params,
+                "sentence_kind": sentence_kind,
                 "embed_p50": statistics.median(embed_ms),
                 "recall": statistics.mean(recalls),
                 "kind": meta.get("index_params", meta.get("index_kind", "?")),

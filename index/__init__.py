@@ -19,8 +19,9 @@ from index.errors import (
     QueryError,
     StorylensError,
 )
-from index.library import Hit, IndexInfo, Library, Passage, Story
+from index.library import Library
 from index.model import Embedder
+from index.results import Hit, IndexInfo, Passage, Story
 
 __all__ = [
     "BuildCancelled",

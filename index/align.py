@@ -22,7 +22,8 @@ from typing import Any, Protocol
 import numpy as np
 import numpy.typing as npt
 
-from index.library import MAX_K, Hit, Library, Passage
+from index.library import MAX_K, Library
+from index.results import Hit, Passage
 
 # Cosine between two sentences' vectors (all-MiniLM-L6-v2) at and above which they count as
 # telling the same thing. Measured on the sample stories (all four about dancers, so unrelated

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 if TYPE_CHECKING:
     from index.align import Alignment
     from index.builder import BuildReport
-    from index.library import Hit, Passage
+    from index.results import Hit, Passage
 
 
 def hit_to_json(hit: Hit) -> dict[str, Any]:

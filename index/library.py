@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -23,7 +23,6 @@ from index.hybrid import (
     Ranked,
     Ranker,
     SearchSettings,
-    Why,
     explain,
 )
 from index.keywords import KeywordIndex
@@ -32,57 +31,13 @@ from index.model import Embedder, Vectors
 from index.passages import split_passages
 from index.query import ParsedQuery, literal_query, parse_query
 from index.rerank import RERANK_DEPTH, Reranker
+from index.results import Hit, IndexInfo, Passage, Story
 from index.search_files import read_search_files
 from index.sentence_vectors import SentenceIndex
 from index.store import PassageRow, Store, StoryRow
 from index.vectors import VectorIndex, one_numpy_blas_thread
 
 MAX_K = 1000
-
-
-@dataclass(frozen=True)
-class Story:
-    id: int
-    title: str
-    path: str
-    passage_count: int
-    source_format: str
-
-
-@dataclass(frozen=True)
-class Passage:
-    id: int
-    story_id: int
-    story_title: str
-    ordinal: int  # 0-based position in its story
-    story_passage_count: int
-    start: int  # character offsets into the story text
-    end: int
-    text: str
-    sentences: tuple[tuple[int, int], ...]  # story offsets of each sentence
-
-
-@dataclass(frozen=True)
-class Hit:
-    rank: int  # 1-based
-    score: float  # higher is better: cosine similarity (-1..1) in "dense" mode and for
-    # similar(); the fused score of index/hybrid.py in "hybrid"; BM25 share (0..1) in "keyword"
-    passage: Passage
-    before: Passage | None  # the neighbouring passages, for context
-    after: Passage | None
-    why: Why = field(
-        default_factory=Why
-    )  # the sentence(s) and words behind the match, in story offsets
-
-
-@dataclass(frozen=True)
-class IndexInfo:
-    path: Path
-    generation: str
-    stories: int
-    passages: int
-    meta: dict[str, str]
-    sources: list[str]
 
 
 class Library:

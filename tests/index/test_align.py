@@ -21,7 +21,8 @@ from index.align import (
     passage_sentences,
     same_moment,
 )
-from index.library import Library, Passage
+from index.library import Library
+from index.results import Passage
 
 
 @pytest.fixture(scope="module")

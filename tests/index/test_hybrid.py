@@ -14,8 +14,9 @@ from index.errors import QueryError
 from index.folding import fold, words
 from index.hybrid import Candidates, SearchSettings
 from index.keywords import stems
-from index.library import Hit, Library
+from index.library import Library
 from index.model import Embedder
+from index.results import Hit
 
 
 @pytest.fixture(scope="module")
