@@ -37,14 +37,12 @@ PARAGRAPHS_PER_STORY = 40
 
 
 def seed_sentences() -> list[str]:
-    import pysbd
+    from index.passages import sentence_spans
 
-    segmenter = pysbd.Segmenter(language="en", clean=False)
     return [
-        s.strip()
-        for path in sorted(SEEDS.glob("*.txt"))
-        for s in segmenter.segment(path.read_text(encoding="utf-8").replace("\n", " "))
-        if s.strip()
+        text[start:end]
+        for text in (path.read_text(encoding="utf-8") for path in sorted(SEEDS.glob("*.txt")))
+        for start, end in sentence_spans(text)
     ]
 
 

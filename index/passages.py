@@ -11,7 +11,7 @@ Policy:
   lines) are packed greedily into passages of at most ``target_tokens``. A lone short
   paragraph between normal ones stays alone: merging it into a full neighbour would cross a
   blank-line break that nothing requires crossing and blur that neighbour's meaning.
-- A paragraph over the limit is split between sentences (pysbd), packing whole sentences up
+- A paragraph over the limit is split between sentences (sentencex), packing whole sentences up
   to ``target_tokens`` so the pieces stay focused. A sentence that cannot fit on its own is
   cut at token starts, between words where it can, else at grapheme boundaries (only a
   grapheme longer than the limit is ever cut); the pieces are sentences of their own.
@@ -23,25 +23,22 @@ import json
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import cache
 from itertools import pairwise
 from pathlib import Path
 from typing import Any, Protocol
 
-import pysbd
 import regex  # grapheme clusters (\X); no stubs
+import sentencex
 from tokenizers import Tokenizer
 
-# pysbd sees every whitespace character as a plain space (same length, so offsets hold):
-# with clean=False it ends a sentence at each line break, which would chop hard-wrapped prose
-# into line fragments, and some control "spaces" such as U+001F crash it. (U+3000 is the
-# highest code point that str.isspace() accepts.)
+# The sentence splitter sees every whitespace character as a plain space (same length, so
+# offsets hold): a paragraph is one run of prose, however its lines are wrapped, and control
+# "spaces" such as U+001F cannot surprise it. (U+3000 is the highest code point that
+# str.isspace() accepts.)
 _WHITESPACE_AS_SPACES = str.maketrans(
     dict.fromkeys((ch for ch in map(chr, range(0x3001)) if ch.isspace()), " ")
 )
-# pysbd's cost grows faster than linearly with input length; longer paragraphs are fed to it
-# in windows of about this many characters.
-_PYSBD_WINDOW = 3000
+_LANGUAGE = "en"
 _GRAPHEME = regex.compile(r"\X")
 
 Span = tuple[int, int]
@@ -154,7 +151,7 @@ def split_passages(
         sentences = [
             sentence
             for para_start, para_end in paragraphs[index : last + 1]
-            for sentence in _shifted(_sentence_spans(text[para_start:para_end]), para_start)
+            for sentence in _shifted(sentence_spans(text[para_start:para_end]), para_start)
         ]
         pieces.append((start, paragraphs[last][1], sentences, count))
         index = last + 1
@@ -199,67 +196,23 @@ def _shifted(spans: Sequence[Span], by: int) -> list[Span]:
     return [(start + by, end + by) for start, end in spans]
 
 
-@cache
-def _segmenter() -> pysbd.Segmenter:
-    return pysbd.Segmenter(language="en", clean=False)
-
-
-def _sentence_spans(paragraph: str) -> list[Span]:
+def sentence_spans(paragraph: str) -> list[Span]:
     """Trimmed sentence spans covering all non-whitespace of ``paragraph``.
 
-    pysbd only proposes where sentences start: each one is found with ``str.find`` from a
-    moving cursor (pysbd's own char_span has offset bugs), and the text between consecutive
-    starts is a sentence. A segment pysbd altered and that cannot be found merges into the
-    previous sentence, so nothing is ever lost.
+    sentencex proposes where sentences start (its segments cover the text exactly, offsets
+    in code points); a start inside a grapheme cluster (a combining mark after a full stop)
+    moves forward to the cluster's end, so no character is split from its marks.
     """
-    for_pysbd = paragraph.translate(_WHITESPACE_AS_SPACES)
+    for_splitter = paragraph.translate(_WHITESPACE_AS_SPACES)
     graphemes = _Graphemes(paragraph)
-    cuts = sorted({graphemes.snap_forward(start) for start in _pysbd_starts(for_pysbd)} - {0})
+    starts = (
+        int(boundary["start_index"])
+        for boundary in sentencex.get_sentence_boundaries(_LANGUAGE, for_splitter)
+    )
+    cuts = sorted({graphemes.snap_forward(start) for start in starts} - {0})
     bounds = [0, *cuts, len(paragraph)]
     spans = (_trimmed(paragraph, a, b) for a, b in pairwise(bounds))
     return [(a, b) for a, b in spans if a < b]
-
-
-def _pysbd_starts(text: str) -> list[int]:
-    """Where pysbd starts sentences in ``text``, fed to it in windows for long text."""
-    starts: list[int] = []
-    position = 0
-    at_sentence_start = True  # False while a window continues a sentence begun before it
-    while position < len(text):
-        window_end = len(text)
-        if window_end - position > _PYSBD_WINDOW:
-            window_end = position + _PYSBD_WINDOW
-            space = text.rfind(" ", position + _PYSBD_WINDOW // 2, window_end)
-            if space > 0:
-                window_end = space
-        found = _located(_segmenter().segment(text[position:window_end]), text, position)
-        if not at_sentence_start:
-            found = [(number, start) for number, start in found if number > 0]
-        if window_end == len(text):
-            starts.extend(start for _, start in found)
-            break
-        if found and found[-1][0] > 0 and found[-1][1] > position:
-            # The window's last sentence may run on: segment again from its start.
-            starts.extend(start for _, start in found[:-1])
-            position = found[-1][1]
-            at_sentence_start = True
-        else:
-            starts.extend(start for _, start in found)
-            position = window_end
-            at_sentence_start = False
-    return starts
-
-
-def _located(segments: Sequence[str], text: str, cursor: int) -> list[tuple[int, int]]:
-    """(segment number, start in ``text``) of each segment found in order from ``cursor``."""
-    located: list[tuple[int, int]] = []
-    for number, segment in enumerate(segments):
-        needle = segment.strip()
-        found = text.find(needle, cursor) if needle else -1
-        if found >= 0:
-            located.append((number, found))
-            cursor = found + len(needle)
-    return located
 
 
 class _Graphemes:
@@ -304,7 +257,7 @@ class _Chunker:
     def split_long(self, text: str, start: int, end: int) -> list[tuple[int, int, list[Span], int]]:
         """Pack whole sentences of ``text[start:end]`` into passages, greedily up to target."""
         paragraph = text[start:end]
-        units = _sentence_spans(paragraph)
+        units = sentence_spans(paragraph)
         token_starts = sorted(token_start for token_start, _ in self.tokens.offsets(paragraph))
         sizes = [  # estimated content tokens per sentence; the real count is checked below
             bisect_left(token_starts, b) - bisect_left(token_starts, a) for a, b in units

