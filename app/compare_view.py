@@ -385,9 +385,11 @@ class CompareView(QWidget):
         self.similarity.setText(f"Passage similarity <b>{alignment.similarity:.2f}</b>")
         position = f"{self._current + 1} of {count}" if self._current is not None else "none"
         self.pair_label.setText(f"Pair {position}")
+        left_only = len(alignment.left_only)
         self.status.setText(
-            f"{count} sentence pair(s) match at {self.threshold:.2f}; "
-            f"{len(alignment.left_only)} sentence(s) only in {alignment.left.story_title}, "
+            f"{count} sentence pair{'s' if count != 1 else ''} match at {self.threshold:.2f}; "
+            f"{left_only} sentence{'s' if left_only != 1 else ''} only in "
+            f"{alignment.left.story_title}, "
             f"{len(alignment.right_only)} only in {alignment.right.story_title}."
         )
 

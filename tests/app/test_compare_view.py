@@ -105,6 +105,11 @@ def test_the_threshold_slider_only_ever_removes_pairs(view: CompareView, qtbot: 
     assert len(view.only_texts(Side.LEFT)) == len(alignment.left_sentences)
     assert view.pair_label.text() == "Pair none"
     assert not view.next_button.isEnabled()
+    assert view.status.text().startswith("0 sentence pairs match at ")
+    for value in range(SLIDER_MIN, SLIDER_MAX + 1):  # the status counts in plain words
+        view.slider.setValue(value)
+        if len(view.pairs) == 1:
+            assert view.status.text().startswith("1 sentence pair match at ")
 
 
 def test_the_band_is_drawn_only_for_pairs(view: CompareView) -> None:
