@@ -3,21 +3,26 @@
 dense score   = (1 - s) * cos(query, passage) + s * max cos(query, sentence of the passage)
 keyword score = BM25 / (BM25 of a passage holding every query word at saturation): 0..1
 focus         = (best keyword score - 10th best) / best keyword score, per query: 0..1
-hybrid score  = dense + w * focus^p * keyword
+first stage   = dense + w * focus^p * keyword
+token match   = mean over query tokens of their best cosine with a passage token (MaxSim, in
+                context, index/token_match.py); stopword tokens weigh f, content words 1
+hybrid score  = for the first stage's top R: z(token match) + a * z(dense) + b * focus^p * keyword
+                (z: standardised over those R), ranked above the rest, which keep their order
 
-Keywords weigh in as far as they single out a few passages. A query that names a person, a place
-or a rare word has one or two passages far above the rest (focus near 1) and is pinned to them; a
-paraphrase or a proverb shares only common words with many passages about equally (focus near 0)
-and is left to meaning. On half of the public evaluation data s is tuned first (meaning alone),
-then w and p so that no kind of collection gets worse than its better single signal; all are
-reported on the other half (benchmarks/eval). Reciprocal-rank fusion and a plain weighted sum
-(with or without a floor under the keyword score) did worse on the sets that need it least.
+Pooled vectors (of a passage or a sentence) average a paraphrased detail away among passages
+that share a theme; matching the query token by token keeps it. Keywords weigh in as far as they
+single out a few passages: a query that names a person, a place or a rare word has one or two
+passages far above the rest (focus near 1); a paraphrase or a proverb shares only common words
+with many passages about equally (focus near 0) and is left to meaning. On half of the public
+evaluation data s is tuned first (meaning alone), then w and p, then f, a and b, so that no kind
+of collection gets worse than its better single signal; all are reported on the other half
+(benchmarks/eval). Reciprocal-rank fusion and a plain weighted sum did worse.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import numpy as np
@@ -28,6 +33,7 @@ from index.folding import WORD, FoldedText, fold, words
 from index.keywords import KeywordIndex, query_terms, stem_words, stems
 from index.query import ParsedQuery
 from index.sentence_vectors import SentenceIndex, passage_of, sentence_ids
+from index.token_match import TokenScores
 
 Mode = Literal["hybrid", "dense", "keyword"]
 MODES: tuple[Mode, ...] = ("hybrid", "dense", "keyword")
@@ -41,6 +47,10 @@ class SearchSettings:
     keyword_weight: float = 3.0  # w above
     focus_power: float = 2.0  # p above: how sharply a flat keyword ranking is discounted
     candidates: int = 200  # passages and sentences fetched from each ranking before fusing
+    rerank_depth: int = 30  # R above: the first stage's best passages that token matching reorders
+    function_weight: float = 1.0  # f above: weight of a query's stopword and punctuation tokens
+    rerank_dense: float = 0.0  # a above
+    rerank_keyword: float = 0.0  # b above
 
 
 @dataclass(frozen=True)
@@ -62,6 +72,17 @@ class Candidates:
     sentence: npt.NDArray[np.float32]  # cosine of query and the passage's best sentence
     best_sentence: list[int | None]  # ordinal of that sentence
     keyword: npt.NDArray[np.float32]  # BM25 share, 0..1 (0 if not scored)
+    tokens: TokenScores | None = None  # token match of the rows in token_rows (hybrid only)
+    token_rows: tuple[int, ...] = ()  # the first stage's best rows, best first
+
+    def dense(self, settings: SearchSettings) -> npt.NDArray[np.float32]:
+        s = settings.sentence_weight
+        return ((1 - s) * self.whole + s * self.sentence).astype(np.float32)
+
+    def first_stage(self, settings: SearchSettings) -> npt.NDArray[np.float32]:
+        focus = self.focus() ** settings.focus_power
+        score = self.dense(settings) + settings.keyword_weight * focus * self.keyword
+        return np.asarray(score, dtype=np.float32)
 
     def focus(self, depth: int = 10) -> float:
         """How far the best keyword match stands above the depth-th: 0 (flat) to 1 (alone)."""
@@ -75,15 +96,15 @@ class Candidates:
         return (best - tenth) / best
 
     def ranked(self, k: int, mode: Mode, settings: SearchSettings) -> list[Ranked]:
-        s = settings.sentence_weight
-        dense = ((1 - s) * self.whole + s * self.sentence).astype(np.float32)
+        dense = self.dense(settings)
         if mode == "dense":
             score = dense
         elif mode == "keyword":
             score = self.keyword
         else:
-            focus = self.focus() ** settings.focus_power
-            score = dense + settings.keyword_weight * focus * self.keyword
+            score = self.first_stage(settings)
+            if self.tokens is not None and self.token_rows and settings.rerank_depth > 0:
+                score = self._token_reranked(score, dense, settings)
         order = np.argsort(-score, kind="stable")[:k]
         return [
             Ranked(
@@ -95,6 +116,36 @@ class Candidates:
             )
             for i in order
         ]
+
+    def _token_reranked(
+        self,
+        first: npt.NDArray[np.float32],
+        dense: npt.NDArray[np.float32],
+        settings: SearchSettings,
+    ) -> npt.NDArray[np.float32]:
+        """The token-matched rows by their fusion, above the rest in first-stage order."""
+        assert self.tokens is not None
+        rows = np.asarray(self.token_rows, dtype=np.int64)
+        focus = self.focus() ** settings.focus_power
+        fused = (
+            _standardised(self.tokens.combined(settings.function_weight))
+            + settings.rerank_dense * _standardised(dense[rows])
+            + settings.rerank_keyword * focus * self.keyword[rows]
+        )
+        score = first.copy()
+        rest = np.ones(len(first), dtype=bool)
+        rest[rows] = False
+        if rest.any():  # below every reranked row, in their own order
+            score[rest] = float(fused.min()) - 1.0 - (float(first[rest].max()) - first[rest])
+        score[rows] = fused
+        return score.astype(np.float32)
+
+
+def _standardised(values: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+    spread = float(values.std())
+    if spread < 1e-6:
+        return np.zeros_like(values)
+    return np.asarray((values - values.mean()) / spread, dtype=np.float32)
 
 
 @dataclass(frozen=True)
@@ -118,11 +169,13 @@ class PassageSource:
         dense_search: Callable[
             [npt.NDArray[np.float32], int, Sequence[int] | None], list[tuple[float, int]]
         ],
+        token_match: Callable[[str, Sequence[int]], TokenScores] | None = None,
     ) -> None:
         self.texts = texts
         self.sentence_counts = sentence_counts
         self.passage_vectors = passage_vectors
         self.dense_search = dense_search
+        self.token_match = token_match  # (query text, passage ids) -> their token match
 
 
 class Ranker:
@@ -144,7 +197,8 @@ class Ranker:
         settings: SearchSettings = SearchSettings(),
     ) -> list[Ranked]:
         """The k best passages; `vector` is the query's embedding (None in keyword mode)."""
-        found = self.candidates(parsed, vector, mode=mode, only=only, n=max(settings.candidates, k))
+        n = max(settings.candidates, k)
+        found = self.candidates(parsed, vector, mode=mode, only=only, n=n, settings=settings)
         return found.ranked(k, mode, settings)
 
     def candidates(
@@ -155,9 +209,11 @@ class Ranker:
         mode: Mode = "hybrid",
         only: Sequence[int] | None = None,
         n: int = SearchSettings.candidates,
+        settings: SearchSettings = SearchSettings(),
     ) -> Candidates:
         """The passages that pass the filters and come in the top n of a ranking the mode
-        uses (passages, sentences, keywords), each scored on every part the mode needs."""
+        uses (passages, sentences, keywords), each scored on every part the mode needs; in
+        hybrid mode the first stage's best settings.rerank_depth also by token match."""
         allowed = self._allowed(parsed, only)
         rows_found: set[int] = set()
         keyword = None
@@ -176,7 +232,14 @@ class Ranker:
         if vector is not None and mode != "keyword":
             whole, sentence, best = self._dense_scores(vector, pids)
         kw = keyword[rows] if keyword is not None else zeros
-        return Candidates(pids, whole, sentence, best, kw)
+        found = Candidates(pids, whole, sentence, best, kw)
+        match = self._source.token_match
+        if mode != "hybrid" or match is None or settings.rerank_depth <= 0 or not pids:
+            return found
+        first = found.first_stage(settings)
+        top = [int(i) for i in np.argsort(-first, kind="stable")[: settings.rerank_depth]]
+        tokens = match(parsed.text, [pids[i] for i in top])
+        return replace(found, tokens=tokens, token_rows=tuple(top))
 
     # -- filters --------------------------------------------------------------------------------
 

@@ -35,6 +35,7 @@ from index.results import Hit, IndexInfo, Passage, Story
 from index.search_files import read_search_files
 from index.sentence_vectors import SentenceIndex
 from index.store import PassageRow, Store, StoryRow
+from index.token_match import TokenMatcher, TokenScores
 from index.vectors import VectorIndex, one_numpy_blas_thread
 
 MAX_K = 1000
@@ -63,6 +64,7 @@ class Library:
         self._stories = {row.id: row for row in store.stories()}
         self.settings = SearchSettings()  # benchmarks/eval varies these; the defaults are tuned
         self.reranker: Reranker | None = None  # see index/rerank.py; none ships
+        self.token_matcher = TokenMatcher(embedder.token_vectors)  # its cache size may be set
         self._ranker = Ranker(self._passage_source(), sentences, keywords)
 
     @classmethod
@@ -221,7 +223,11 @@ class Library:
             vector = self.embed_query(parsed.text)
         with self._lock:
             return self._ranker.candidates(
-                parsed, vector, mode=mode, n=n if n is not None else self.settings.candidates
+                parsed,
+                vector,
+                mode=mode,
+                n=n if n is not None else self.settings.candidates,
+                settings=self.settings,
             )
 
     def similar(
@@ -336,11 +342,17 @@ class Library:
             scores, ids = self._vectors.search(vector, n, only=only)
             return [(float(s), int(i)) for s, i in zip(scores[0], ids[0], strict=True) if i >= 0]
 
+        def token_match(query: str, ids: Sequence[int]) -> TokenScores:
+            found = texts(ids)
+            matcher = self.token_matcher
+            return matcher.scores(matcher.query(query), {pid: found[pid] for pid in ids})
+
         return PassageSource(
             texts=texts,
             sentence_counts=self._store.sentence_counts,
             passage_vectors=self._vectors.vectors,
             dense_search=dense_search,
+            token_match=token_match,
         )
 
     def _neighbour(self, row: PassageRow, step: int) -> Passage | None:

@@ -232,6 +232,32 @@ class Embedder:
                 on_batch(len(batch))
         return _normalised(out)
 
+    def token_vectors(self, texts: Sequence[str]) -> list[tuple[Vectors, list[tuple[int, int]]]]:
+        """Per text, its tokens' vectors in context (L2-normalised, special tokens left out)
+        and each token's character span, from one forward pass (index/token_match.py)."""
+        model = self.load()
+        if not texts:
+            return []
+        with self.batch_threads(texts):
+            outputs: list[dict[str, Any]] = model.encode(
+                list(texts),
+                batch_size=len(texts),
+                output_value=None,
+                convert_to_numpy=False,
+                show_progress_bar=False,
+            )  # type: ignore[assignment]  # one dict of tensors per text with output_value=None
+        offsets = model.tokenizer(
+            list(texts), return_offsets_mapping=True, truncation=True, max_length=self.max_tokens
+        )["offset_mapping"]
+        out: list[tuple[Vectors, list[tuple[int, int]]]] = []
+        for features, spans in zip(outputs, offsets, strict=True):
+            length = int(features["attention_mask"].sum())
+            tokens = features["token_embeddings"][:length].float().cpu().numpy()
+            keep = [i for i, (s, e) in enumerate(spans[:length]) if e > s]
+            vectors = np.asarray(tokens[keep], dtype=np.float32)
+            out.append((_normalised(vectors), [(int(spans[i][0]), int(spans[i][1])) for i in keep]))
+        return out
+
 
 def _normalised(vectors: Vectors) -> Vectors:
     """Unit length, computed in float32: bfloat16 arithmetic leaves norms off by ~1e-3."""
