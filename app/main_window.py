@@ -83,6 +83,9 @@ class MainWindow(QMainWindow):
         self.resize(em * 72, em * 44)
         self.splitter.setSizes([em * 13, em * 26, em * 33])
         self._restore_layout()
+        # Typing at once searches; otherwise the first toolbar button held the keyboard and a
+        # space in the query pressed "Add folder".
+        self.search.box.setFocus(Qt.FocusReason.OtherFocusReason)
 
     def _connect(self) -> None:
         s, search = self.service, self.search

@@ -61,6 +61,17 @@ def test_help_lists_the_shortcuts(
     assert "Previous passage" in listed
 
 
+def test_the_search_box_has_the_keyboard_when_the_window_opens(
+    qtbot: QtBot, open_window: OpenWindow, library_copy: Path
+) -> None:
+    window = open_window(library_copy)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    assert window.focusWidget() is window.search.box
+    qtbot.keyClicks(window.focusWidget(), "a dancer doubts")  # typing at once searches
+    assert window.search.box.text() == "a dancer doubts"
+
+
 def test_ctrl_l_focuses_the_search_box(
     qtbot: QtBot, open_window: OpenWindow, library_copy: Path
 ) -> None:
