@@ -1,6 +1,6 @@
 """Index build throughput and query latency: Storylens vs the naive way, interleaved in one run.
 
-    python benchmarks/bench_index.py [--passages 1200] [--rounds 4] [--queries 200]
+    python benchmarks/bench_index.py [--passages 5000] [--rounds 4] [--queries 200]
 
 The naive way is `SentenceTransformer(model).encode(texts)` with default settings (float32,
 batches of 32) followed by `faiss.IndexFlatIP.add`, given the passages ready-made: it does less
@@ -254,7 +254,7 @@ def print_throughput(t: Throughput) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--passages", type=int, default=1200)
+    parser.add_argument("--passages", type=int, default=5000)
     parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--queries", type=int, default=200)
     args = parser.parse_args()
