@@ -280,3 +280,7 @@ def _dpkg_owner(path: str) -> str | None:
         if found.returncode == 0:
             return found.stdout.split(":", 1)[0].split(",")[0].strip()
     return None
+
+
+if __name__ == "__main__":  # for .ci/run: the packages to have before building, one group a line
+    print("\n".join(entry.split(" (")[0].replace(" | ", "|") for entry in DEPENDS))
