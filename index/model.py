@@ -18,6 +18,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -232,9 +233,10 @@ class Embedder:
                 on_batch(len(batch))
         return _normalised(out)
 
-    def token_vectors(self, texts: Sequence[str]) -> list[tuple[Vectors, list[tuple[int, int]]]]:
-        """Per text, its tokens' vectors in context (L2-normalised, special tokens left out)
-        and each token's character span, from one forward pass (index/token_match.py)."""
+    def forward_tokens(self, texts: Sequence[str]) -> list[TokenOutput]:
+        """One forward pass over `texts` as one batch (on ThreadChooser's thread count): per
+        text its pooled vector and its token vectors in context, with each token's span.
+        For the sentence vectors of a build and the token match of a search."""
         model = self.load()
         if not texts:
             return []
@@ -249,14 +251,37 @@ class Embedder:
         offsets = model.tokenizer(
             list(texts), return_offsets_mapping=True, truncation=True, max_length=self.max_tokens
         )["offset_mapping"]
+        return [
+            TokenOutput(
+                pooled=features["sentence_embedding"].float().cpu().numpy(),
+                tokens=features["token_embeddings"][: int(features["attention_mask"].sum())]
+                .float()
+                .cpu()
+                .numpy(),
+                spans=[(int(start), int(end)) for start, end in spans],
+            )
+            for features, spans in zip(outputs, offsets, strict=True)
+        ]
+
+    def token_vectors(self, texts: Sequence[str]) -> list[tuple[Vectors, list[tuple[int, int]]]]:
+        """Per text, its tokens' vectors in context (L2-normalised, special tokens left out)
+        and each token's character span (index/token_match.py)."""
         out: list[tuple[Vectors, list[tuple[int, int]]]] = []
-        for features, spans in zip(outputs, offsets, strict=True):
-            length = int(features["attention_mask"].sum())
-            tokens = features["token_embeddings"][:length].float().cpu().numpy()
-            keep = [i for i, (s, e) in enumerate(spans[:length]) if e > s]
-            vectors = np.asarray(tokens[keep], dtype=np.float32)
-            out.append((_normalised(vectors), [(int(spans[i][0]), int(spans[i][1])) for i in keep]))
+        for output in self.forward_tokens(texts):
+            keep = [i for i, (s, e) in enumerate(output.spans[: len(output.tokens)]) if e > s]
+            vectors = np.asarray(output.tokens[keep], dtype=np.float32)
+            out.append((_normalised(vectors), [output.spans[i] for i in keep]))
         return out
+
+
+@dataclass(frozen=True)
+class TokenOutput:
+    """What one text gave in a forward pass (Embedder.forward_tokens)."""
+
+    pooled: Vectors  # the model's own pooled vector, not normalised
+    tokens: Vectors  # one row per token the model read, special tokens included
+    spans: list[tuple[int, int]]  # the tokenizer's character span of each token; (0, 0) for
+    # special tokens. Its length differs from len(tokens) only if tokenizer and model disagree.
 
 
 def _normalised(vectors: Vectors) -> Vectors:

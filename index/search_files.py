@@ -13,7 +13,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
@@ -43,7 +43,6 @@ def embed_with_sentences(
     `sentence_spans[i]` are offsets into `texts[i]`. The passage vector is exactly what
     `embedder.encode` gives (the model's own pooling); sentence vectors pool the same tokens.
     """
-    model = embedder.load()
     dimension = embedder.dimension
     passages = np.empty((len(texts), dimension), dtype=np.float32)
     sentences: list[Vectors] = [np.empty((0, dimension), dtype=np.float32)] * len(texts)
@@ -52,31 +51,11 @@ def embed_with_sentences(
         if cancel is not None and cancel.is_set():
             raise BuildCancelled("Cancelled; the previous index is unchanged.")
         batch = order[first : first + embedder.batch_size]
-        batch_texts = [texts[i] for i in batch]
-        with embedder.batch_threads(batch_texts):
-            outputs = cast(
-                "list[dict[str, Any]]",
-                model.encode(
-                    batch_texts,
-                    batch_size=len(batch),
-                    output_value=None,
-                    convert_to_numpy=False,
-                    show_progress_bar=False,
-                ),
-            )
-        offsets = model.tokenizer(
-            batch_texts,
-            return_offsets_mapping=True,
-            truncation=True,
-            max_length=model.max_seq_length,
-        )["offset_mapping"]
-        for out, i, spans in zip(outputs, batch, offsets, strict=True):
-            vector = out["sentence_embedding"].float().cpu().numpy()
-            passages[i] = vector / max(float(np.linalg.norm(vector)), 1e-12)
-            length = int(out["attention_mask"].sum())
-            tokens = out["token_embeddings"][:length].float().cpu().numpy()
-            if len(spans) == length:
-                sentences[i] = pool_sentences(tokens, spans, sentence_spans[i])
+        outputs = embedder.forward_tokens([texts[i] for i in batch])
+        for out, i in zip(outputs, batch, strict=True):
+            passages[i] = out.pooled / max(float(np.linalg.norm(out.pooled)), 1e-12)
+            if len(out.spans) == len(out.tokens):
+                sentences[i] = pool_sentences(out.tokens, out.spans, sentence_spans[i])
             else:  # tokenizer and model disagree: no sentence vectors beat wrong ones
                 sentences[i] = np.repeat(passages[i][None, :], len(sentence_spans[i]), axis=0)
         if on_batch is not None:
