@@ -26,6 +26,7 @@ import numpy as np
 import numpy.typing as npt
 
 from index.errors import BuildCancelled, ModelError
+from index.memory import bound_inference_memory
 from index.passages import HFTokenCounter, TokenCounter
 
 if TYPE_CHECKING:
@@ -143,6 +144,7 @@ class Embedder:
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
         os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+        bound_inference_memory()
         from sentence_transformers import SentenceTransformer
         from transformers.utils import logging as transformers_logging
 
