@@ -87,6 +87,7 @@ class _BenchHook(QObject):
         self._window = window
         self._shown = False
         window.installEventFilter(self)
+        window.service.search_previewed.connect(self._previewed)
         window.service.search_finished.connect(self._answered)
         query = os.environ.get(BENCH_QUERY_ENV, "").strip()
         if query:  # typed at once: it waits in the service until the model is ready
@@ -98,6 +99,10 @@ class _BenchHook(QObject):
             self._shown = True
             _stamp("window-shown")
         return False
+
+    def _previewed(self, _result: SearchResult) -> None:
+        _stamp("first-search-previewed")
+        self._window.service.search_previewed.disconnect(self._previewed)
 
     def _answered(self, result: SearchResult) -> None:
         top = result.hits[0].passage.story_title if result.hits else "-"

@@ -96,6 +96,7 @@ class MainWindow(QMainWindow):
         s.build_finished.connect(self._build_finished)
         s.build_cancelled.connect(self._build_ended)
         s.failed.connect(self._build_ended)
+        s.search_previewed.connect(self._search_finished)
         s.search_finished.connect(self._search_finished)
         self.build_status.cancel_requested.connect(s.cancel_build)
         search.search_requested.connect(self._search)

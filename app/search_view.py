@@ -235,7 +235,10 @@ class SearchView(QWidget):
         self.more_button.setVisible(False)
 
     def show_result(self, result: SearchResult, *, story_count: int = 0) -> None:
-        """Show what a search found; the first hit becomes current (and so opens in the reader)."""
+        """Show what a search found; the first hit becomes current (and so opens in the reader),
+        except where the full answer follows its preview and the person has already moved to
+        another hit: that one stays current if the full answer has it too."""
+        kept = self._chosen_in_preview_of(result)
         self.header.setText(_header_text(result, story_count))
         if not result.hits:
             self.show_empty(EmptyState.NO_RESULTS)
@@ -244,8 +247,20 @@ class SearchView(QWidget):
         self.model.set_result(result)
         self.stack.setCurrentIndex(0)
         self.more_button.setVisible(True)
-        self.list.scrollToTop()
-        self.move_current(0)
+        ids = [hit.passage.id for hit in result.hits]
+        if kept in ids:
+            self._select_row(ids.index(kept))
+        else:
+            self.list.scrollToTop()
+            self.move_current(0)
+
+    def _chosen_in_preview_of(self, result: SearchResult) -> int | None:
+        """The passage the person chose among a preview of `result`'s query, if they did."""
+        shown = self.model.result
+        current = self.current_hit()
+        if not shown.preview or shown.query != result.query or current is None:
+            return None
+        return current.passage.id if self.list.currentIndex().row() > 0 else None
 
     @property
     def showing_results(self) -> bool:
@@ -284,7 +299,9 @@ class SearchView(QWidget):
         if not rows or not self.showing_results:
             return
         current = self.list.currentIndex().row() if step else -1
-        row = min(max(current + step, 0), rows - 1) if step else 0
+        self._select_row(min(max(current + step, 0), rows - 1) if step else 0)
+
+    def _select_row(self, row: int) -> None:
         index = self.model.index(row, 0)
         flags = QItemSelectionModel.SelectionFlag.ClearAndSelect
         self.list.selectionModel().setCurrentIndex(index, flags)
@@ -350,4 +367,4 @@ def _header_text(result: SearchResult, story_count: int) -> str:
     scope = ""
     if result.stories is not None and story_count:
         scope = f" in {len(result.stories)} of {story_count} stories"
-    return f"{found}{scope}"
+    return f"{found}{scope}{' · refining…' if result.preview else ''}"

@@ -37,6 +37,7 @@ class SearchResult:
     matches: list[tuple[Span, ...]]  # per hit: spans of query words in hit.passage.text
     similar_to: Passage | None = None  # the passage a "more like this" started from
     stories: tuple[int, ...] | None = None  # the story filter used; None = all stories
+    preview: bool = False  # a first answer (hybrid's first stage); the full one follows
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,9 @@ class LibraryService(JobRunner):
         build_progress(object): a BuildProgress (phase, done, total, story title).
         build_finished(object): the BuildReport of a build that was published.
         build_cancelled(str): a build was cancelled; the previous index stays in use.
+        search_previewed(object): a first SearchResult (preview=True) for the newest search,
+            in milliseconds: hybrid search without its token-match stage, which re-reads
+            passages with the model. search_finished follows with the full answer.
         search_finished(object): a SearchResult for the newest search or "more like this".
         failed(str): something went wrong, in words meant for people.
         idle(): the last running job finished (see `stop`).
@@ -98,6 +102,7 @@ class LibraryService(JobRunner):
     build_progress = Signal(object)
     build_finished = Signal(object)
     build_cancelled = Signal(str)
+    search_previewed = Signal(object)
     search_finished = Signal(object)
 
     def __init__(
@@ -216,9 +221,25 @@ class LibraryService(JobRunner):
             if request.similar_to is not None:
                 hits = job.library.similar(request.similar_to.id, k=request.k)
                 return SearchResult("", hits, [() for _ in hits], request.similar_to)
-            hits = job.library.search(request.query, k=request.k, stories=request.stories)
-            matches = [_query_words(hit) for hit in hits]
-            return SearchResult(request.query, hits, matches, stories=request.stories)
+
+            def answer(token_match: bool) -> SearchResult:
+                hits = job.library.search(
+                    request.query, k=request.k, stories=request.stories, token_match=token_match
+                )
+                matches = [_query_words(hit) for hit in hits]
+                return SearchResult(
+                    request.query, hits, matches, stories=request.stories, preview=not token_match
+                )
+
+            first = answer(token_match=False)
+            job.report(first)
+            if self._next_search is not None:  # typed on meanwhile: spare the slow stage
+                return first
+            return answer(token_match=True)
+
+        def previewed(result: object) -> None:
+            if self._next_search is None:
+                self.search_previewed.emit(result)
 
         def done(result: SearchResult) -> None:
             self._searching = False
@@ -232,7 +253,7 @@ class LibraryService(JobRunner):
                 self.failed.emit(describe(error))
             self._start_next_search()
 
-        self.run(op, done, failed)
+        self.run(op, done, failed, previewed)
 
     def load_story(self, story_id: int, on_loaded: Callable[[StoryDocument], None]) -> Job | None:
         """Fetch a whole story for the reader; None when no library is open."""

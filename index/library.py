@@ -177,13 +177,16 @@ class Library:
         *,
         mode: Mode = "hybrid",
         literal: bool = False,
+        token_match: bool = True,
     ) -> list[Hit]:
         """The k best passages for `query`, optionally within some stories.
 
         "hybrid" fuses meaning (passage and best sentence) with keywords; "dense" is meaning
         alone, "keyword" BM25 alone. The query may hold "exact phrases" and -excluded words
         (index/query.py) unless `literal`, for text that is not typed as a query (a passage).
-        Each hit says why it matched (Hit.why).
+        Each hit says why it matched (Hit.why). `token_match=False` leaves out hybrid's second
+        stage (index/token_match.py), which re-reads passages with the model: milliseconds
+        instead of a few hundred, for a first answer to show while the full one is computed.
         """
         if mode not in MODES:
             raise QueryError(f"Unknown search mode {mode!r}; choose one of {', '.join(MODES)}.")
@@ -197,8 +200,9 @@ class Library:
                 if not only:
                     return []
             depth = max(k, RERANK_DEPTH) if self.reranker is not None else k
+            settings = self.settings if token_match else replace(self.settings, rerank_depth=0)
             ranked = self._ranker.rank(
-                parsed, vector, depth, mode=mode, only=only, settings=self.settings
+                parsed, vector, depth, mode=mode, only=only, settings=settings
             )
             if self.reranker is not None:
                 ranked = self._reranked(parsed.text, ranked)[:k]

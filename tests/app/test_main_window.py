@@ -175,3 +175,30 @@ def test_no_results_is_said_plainly(
     search(qtbot, window, "a ballerina")
     assert window.search.empty_title.text() == EmptyState.NO_RESULTS.value[0]
     assert window.reader.passage is None
+
+
+def test_results_show_at_once_and_a_hit_chosen_meanwhile_stays_chosen(
+    qtbot: QtBot, open_window: OpenWindow, library_copy: Path
+) -> None:
+    from tests.app.test_service import REFINED_QUERY
+
+    window = open_window(library_copy)
+    view = window.search
+    with qtbot.waitSignal(window.service.search_previewed, timeout=READY_MS):
+        view.box.setText(REFINED_QUERY)
+        view.box.submitted.emit()
+    assert view.header.text().endswith("· refining…")
+    full = window.service.library.search(REFINED_QUERY, k=window.settings.results_per_search)
+    full_ids = [h.passage.id for h in full]
+    # The person moves to a hit of the preview (not its first) before the full answer comes.
+    preview_ids = [view.model.hit(row).passage.id for row in range(view.model.rowCount())]
+    row, chosen = next((r, p) for r, p in enumerate(preview_ids) if r > 0 and p in full_ids[1:])
+    view.move_current(row)
+    with qtbot.waitSignal(window.service.search_finished, timeout=READY_MS):
+        pass
+    assert not view.header.text().endswith("refining…")
+    assert [view.model.hit(r).passage.id for r in range(view.model.rowCount())] == full_ids
+    current = view.current_hit()
+    assert current is not None
+    assert current.passage.id == chosen
+    assert preview_ids[0] != full_ids[0]  # the refinement did change the first hit

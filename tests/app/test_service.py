@@ -118,3 +118,29 @@ def test_the_garbage_collector_pause_nests_and_restores() -> None:
             assert not gc.isenabled()
         assert not gc.isenabled()  # the outer pause still holds
     assert gc.isenabled()
+
+
+# Written for the token-match tests (tests/index/test_hybrid.py): the first stage alone ranks
+# another passage first; the full hybrid finds the one that comes "full circle".
+REFINED_QUERY = "the critics adored her loveliness when she returned as the company's star"
+
+
+def test_a_search_shows_its_first_stage_at_once_then_the_full_answer(
+    qtbot: QtBot, service: LibraryService
+) -> None:
+    previews: list[SearchResult] = []
+    service.search_previewed.connect(previews.append)
+    with qtbot.waitSignal(service.search_finished, timeout=READY_MS) as finished:
+        service.search(REFINED_QUERY, k=10)
+    full = finished.args[0]
+    assert [p.preview for p in previews] == [True]
+    assert not full.preview
+    library = service.library
+    assert library is not None
+    first_stage = library.search(REFINED_QUERY, k=10, token_match=False)
+    assert [h.passage.id for h in previews[0].hits] == [h.passage.id for h in first_stage]
+    assert [h.passage.id for h in full.hits] == [
+        h.passage.id for h in library.search(REFINED_QUERY, k=10)
+    ]
+    assert "full circle" not in previews[0].hits[0].passage.text
+    assert "full circle" in full.hits[0].passage.text

@@ -230,6 +230,7 @@ def test_token_match_puts_a_paraphrased_detail_first(
         assert marker not in library.search(query, k=1)[0].passage.text
     finally:
         library.settings = shipped
+    assert marker not in library.search(query, k=1, token_match=False)[0].passage.text
     assert marker in library.search(query, k=1)[0].passage.text
 
 
