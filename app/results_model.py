@@ -76,7 +76,7 @@ class ResultsModel(QAbstractListModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             return (
                 f"{hit.passage.story_title}, {position_text(hit)}\n"
-                f"Similarity {hit.score:.2f}. Enter opens it; Ctrl+C copies it as Markdown."
+                f"Similarity {hit.similarity:.2f}. Enter opens it; Ctrl+C copies it as Markdown."
             )
         if role == Qt.ItemDataRole.AccessibleTextRole:
             return f"{hit.passage.story_title}, {position_text(hit)}: {hit.passage.text}"
@@ -87,7 +87,7 @@ class ResultsModel(QAbstractListModel):
         if role == Role.POSITION:
             return position_text(hit)
         if role == Role.SCORE:
-            return hit.score
+            return hit.similarity
         return None
 
     def flags(self, index: _Index) -> Qt.ItemFlag:

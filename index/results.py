@@ -42,6 +42,13 @@ class Hit:
         default_factory=Why
     )  # the sentence(s) and words behind the match, in story offsets
 
+    @property
+    def similarity(self) -> float:
+        """Closeness in meaning (a cosine) for people to read: the meaning part of a hybrid
+        score, whose fused value has no fixed scale (token match standardises it per query),
+        else the score itself (similar() and dense search give cosines)."""
+        return self.why.dense if self.why.dense else self.score
+
 
 @dataclass(frozen=True)
 class IndexInfo:

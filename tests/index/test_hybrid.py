@@ -317,3 +317,12 @@ def test_passages_are_read_once_while_cached() -> None:
     matcher.scores(query, {3: "blue"})  # evicts passage 1, the least recently used
     matcher.scores(query, {2: "green", 1: "red"})
     assert calls[-1] == ["red"]
+
+
+def test_hits_tell_their_closeness_in_meaning_on_a_fixed_scale(library: Library) -> None:
+    query = "the critics adored her loveliness when she returned as the company's star"
+    hits = library.search(query, k=10)
+    assert any(not 0 <= h.score <= 1 for h in hits)  # token match's fused score has no scale
+    assert all(0 < h.similarity <= 1 and h.similarity == h.why.dense for h in hits)
+    alike = library.similar(hits[0].passage.id, k=3)
+    assert all(h.similarity == h.score for h in alike)  # similar() scores are cosines
