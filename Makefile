@@ -8,7 +8,7 @@ PACKAGE_STAMP := $(VENV)/.storylens-package-installed
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: run test lint bench eval screenshots package package-test clean
+.PHONY: run check test test-fast lint bench eval screenshots package package-test clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON_BOOT) -m venv $(VENV)
@@ -25,13 +25,20 @@ $(PACKAGE_STAMP): $(STAMP)
 run: $(STAMP)
 	$(VENV)/bin/storylens
 
-test: $(STAMP)
+check: $(STAMP)
 	$(VENV)/bin/ruff check index app tests benchmarks packaging
 	$(VENV)/bin/ruff format --check index app tests benchmarks packaging
 	$(VENV)/bin/mypy
 	$(VENV)/bin/mypy --strict packaging/*.py
 	$(VENV)/bin/lint-imports
-	QT_QPA_PLATFORM=offscreen $(PY) -m pytest
+
+# Both tiers; the slowest 15 tests are listed at the end.
+test: check
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest --durations=15
+
+# The tests that need no model: the plumbing, in seconds.
+test-fast: check
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -m "not model"
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check --fix index app tests benchmarks packaging

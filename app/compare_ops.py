@@ -7,9 +7,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
-from index.align import Alignment, align_passages, same_moment
-from index.library import Library
-from index.results import Hit, Passage
+from index.compare.align import Alignment, align_passages, same_moment
+from index.search.library import Library
+from index.search.results import Hit, Passage
 
 T = TypeVar("T")
 

@@ -1,6 +1,6 @@
 """Side by side: two passages with the sentences that mean the same thing joined across.
 
-The alignment (index.align) runs in a worker through the library service; the view keeps its
+The alignment (index.compare.align) runs in a worker through the library service; the view keeps its
 score matrix, so the threshold slider and "swap" re-match on the GUI thread without embedding.
 """
 
@@ -10,9 +10,8 @@ from collections.abc import Callable
 from enum import Enum
 from operator import attrgetter
 
-import shiboken6
 from PySide6.QtCore import QEvent, Qt, Signal
-from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -31,9 +30,9 @@ from app.compare_ops import (
     passage_in_context,
 )
 from app.compare_widgets import ConnectorBand, Legend, Link, Mark, SentencePane, pair_colour
-from app.service import describe
-from index.align import DEFAULT_THRESHOLD, AlignedPair, Alignment
-from index.results import Passage
+from app.side_by_side import SideBySideView
+from index.compare.align import DEFAULT_THRESHOLD, AlignedPair, Alignment
+from index.search.results import Passage
 
 # The slider runs in hundredths over the range where the choice matters for MiniLM-like models:
 # below 0.2 nearly every sentence pairs with something, above 0.95 only near-copies do.
@@ -48,36 +47,25 @@ class Side(Enum):
     RIGHT = "right"
 
 
-class CompareView(QWidget):
+class CompareView(SideBySideView):
     """Two passages side by side, matched sentences in one colour on both sides and joined by
     a band; sentences with no counterpart hatched as "only in this story".
 
-    Keys: F3 / Shift+F3 next / previous pair, Esc close (a key press, not a shortcut, so a
-    window-wide Esc action such as "Close comparison" takes precedence without ambiguity).
+    Keys: F3 / Shift+F3 next / previous pair, Esc close (app/side_by_side.py).
 
     Drop a passage on either side (MIME type application/x-storylens-passage-id, the passage
     id as ASCII text) to compare it with the other side.
 
-    Signals:
-        closed(): Esc or the Close button; the owner hides or removes the view.
-        passage_requested(int): "open in story" on a side's header: show that passage id in
-            the reader.
+    Signals (and those of SideBySideView: closed, passage_requested, failed):
         aligned(): a new alignment is on screen (after compare(), a drop, or swap()).
-        failed(str): the alignment could not be made; the message is shown in the view too.
     """
 
-    closed = Signal()
-    passage_requested = Signal(int)
     aligned = Signal()
-    failed = Signal(str)
 
     def __init__(self, service: LibraryRunner, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._service = service
+        super().__init__(service, parent)
         self._comparison: Comparison | None = None
         self._current: int | None = None  # index into pairs of the pair being looked at
-        self._request = 0  # only the newest request's result is shown
-        self._shown_request = 0
         self._build_ui()
 
     # -- state --------------------------------------------------------------------------------
@@ -99,26 +87,16 @@ class CompareView(QWidget):
     def current_pair(self) -> int | None:
         return self._current
 
-    @property
-    def busy(self) -> bool:
-        return self._request != self._shown_request
-
     # -- actions ------------------------------------------------------------------------------
 
     def compare(self, left_id: int, right_id: int) -> None:
         """Align two passages (by id) in a worker; `aligned` is emitted when they are shown."""
-        self._request += 1
-        request, threshold = self._request, self.threshold
-        self.status.setText("Aligning sentences…")
+        threshold = self.threshold
 
         def op(job: JobLike) -> Comparison:
             return compare_passages(job.library, left_id, right_id, threshold)
 
-        self._service.run(
-            op,
-            lambda result: self._arrived(request, result),
-            lambda error: self._not_arrived(request, error),
-        )
+        self.submit(op, self._arrived, "Aligning sentences…")
 
     def set_passages(self, left: Passage, right: Passage) -> None:
         """compare() for passages already at hand (their context is fetched in the worker)."""
@@ -133,19 +111,16 @@ class CompareView(QWidget):
         if left is not None and right is not None:
             self.compare(left, right)
             return
-        self._request += 1
-        request, pane = self._request, self._pane(side)
+        pane = self._pane(side)
 
         def op(job: JobLike) -> PassageInContext:
             return passage_in_context(job.library, job.library.passage(passage_id))
 
         def arrived(content: PassageInContext) -> None:
-            if shiboken6.isValid(self) and request == self._request:
-                self._shown_request = request
-                pane.show_passage(content)
-                self.status.setText("Drop a passage on the other side to compare the two.")
+            pane.show_passage(content)
+            self.status.setText("Drop a passage on the other side to compare the two.")
 
-        self._service.run(op, arrived, lambda error: self._not_arrived(request, error))
+        self.submit(op, arrived, "")
 
     def set_threshold(self, threshold: float) -> None:
         self.slider.setValue(round(threshold * 100))
@@ -256,20 +231,13 @@ class CompareView(QWidget):
         layout.addWidget(Legend())
         layout.addWidget(self.status)
 
-        for keys, slot in (
-            (QKeySequence(Qt.Key.Key_F3), self.next_pair),
-            (QKeySequence(Qt.Modifier.SHIFT | Qt.Key.Key_F3), self.previous_pair),
-        ):
-            shortcut = QShortcut(keys, self)
-            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            shortcut.activated.connect(slot)
+        self.add_keys(
+            [
+                (QKeySequence(Qt.Key.Key_F3), self.next_pair),
+                (QKeySequence(Qt.Modifier.SHIFT | Qt.Key.Key_F3), self.previous_pair),
+            ]
+        )
         self._update_controls()
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        if event.key() == Qt.Key.Key_Escape:
-            self.closed.emit()
-        else:
-            super().keyPressEvent(event)
 
     def changeEvent(self, event: QEvent) -> None:
         """A theme switch: colours are picked for the palette, so pick them again."""
@@ -279,23 +247,12 @@ class CompareView(QWidget):
 
     # -- results ------------------------------------------------------------------------------
 
-    def _arrived(self, request: int, comparison: Comparison) -> None:
-        if not shiboken6.isValid(self) or request != self._request:
-            return
-        self._shown_request = request
+    def _arrived(self, comparison: Comparison) -> None:
         if comparison.alignment.threshold != self.threshold:  # the slider moved meanwhile
             alignment = comparison.alignment.with_threshold(self.threshold)
             comparison = Comparison(comparison.left, comparison.right, alignment)
         self._show(comparison)
         self.aligned.emit()
-
-    def _not_arrived(self, request: int, error: Exception) -> None:
-        if not shiboken6.isValid(self) or request != self._request:
-            return
-        self._shown_request = request
-        message = describe(error)
-        self.status.setText(message)
-        self.failed.emit(message)
 
     def _show(self, comparison: Comparison) -> None:
         self._comparison = comparison

@@ -19,6 +19,7 @@ from app.search_view import SearchView
 from app.service import LibraryService
 
 if TYPE_CHECKING:  # the engine loads in workers, after the window is up
+    from app.side_by_side import SideBySideView
     from index import Passage
 
 log = logging.getLogger(__name__)
@@ -55,7 +56,7 @@ class ComparisonPages(QObject):
         self._search = search
         self._reader = reader
         self._window = parent
-        self._views: dict[str, QWidget] = {}
+        self._views: dict[str, SideBySideView] = {}
         self.notice: QMessageBox | None = None  # the last "not available" message
         self.chooser: QInputDialog | None = None  # the last "Compare with…" question
 
@@ -146,7 +147,7 @@ class ComparisonPages(QObject):
         view.setFocus()
         self.opened.emit()
 
-    def _view(self, module_name: str, class_name: str) -> QWidget | None:
+    def _view(self, module_name: str, class_name: str) -> SideBySideView | None:
         if module_name in self._views:
             return self._views[module_name]
         try:
@@ -159,13 +160,9 @@ class ComparisonPages(QObject):
             )
             self.notice.open()  # window-modal without blocking the event loop
             return None
-        view: QWidget = view_class(self._service)
-        closed = getattr(view, "closed", None)
-        if closed is not None:
-            closed.connect(self.close)
-        requested = getattr(view, "passage_requested", None)
-        if requested is not None:  # "open in story"
-            requested.connect(self.open_in_reader)
+        view: SideBySideView = view_class(self._service)
+        view.closed.connect(self.close)
+        view.passage_requested.connect(self.open_in_reader)  # "open in story"
         compare_requested = getattr(view, "compare_requested", None)
         if compare_requested is not None:  # "compare sentences" from a moment column
             compare_requested.connect(self.compare_ids)

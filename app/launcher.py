@@ -12,11 +12,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from index.model import Embedder
+    from index.embed.model import Embedder
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from index.cli import main as cli_main
+    from index.cli.main import main as cli_main
 
     return cli_main(argv, open_window=_open_window, window_check=_check_window)
 

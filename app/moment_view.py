@@ -7,9 +7,8 @@ from __future__ import annotations
 import html
 from collections.abc import Callable
 
-import shiboken6
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -22,8 +21,8 @@ from PySide6.QtWidgets import (
 )
 
 from app.compare_ops import JobLike, LibraryRunner, Moment, find_moment, step_moment
-from app.service import describe
-from index.results import Passage
+from app.side_by_side import SideBySideView
+from index.search.results import Passage
 
 COLUMN_MIN_WIDTH = 260
 
@@ -66,33 +65,25 @@ class MomentColumn(QWidget):
             self.open_requested.emit(self.passage.id)
 
 
-class MomentView(QWidget):
+class MomentView(SideBySideView):
     """Columns of passages telling the same moment, the chosen passage first.
 
-    Keys: Alt+Down / Alt+Up next / previous passage of the first story, Esc close (a key
-    press, so a window-wide Esc action takes precedence).
+    Keys: Alt+Down / Alt+Up next / previous passage of the first story, Esc close
+    (app/side_by_side.py).
 
-    Signals:
-        closed(): Esc or the Close button.
-        passage_requested(int): "open in story" on a column: show that passage in the reader.
+    Signals (and those of SideBySideView: closed, passage_requested, failed):
         compare_requested(int, int): "compare sentences" on a column: (first passage id, that
             column's passage id), for the side-by-side CompareView.
         shown(): a moment is on screen (after show_moment() or a step).
-        failed(str): the moment could not be found; the message is shown in the view too.
     """
 
-    closed = Signal()
-    passage_requested = Signal(int)
     compare_requested = Signal(int, int)
     shown = Signal()
-    failed = Signal(str)
 
     def __init__(self, service: LibraryRunner, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._service = service
+        super().__init__(service, parent)
         self._moment: Moment | None = None
         self._columns: list[MomentColumn] = []
-        self._request = 0
         self._syncing = False
         self._build_ui()
 
@@ -121,14 +112,7 @@ class MomentView(QWidget):
         self._run(lambda job: step_moment(job.library, source, step))
 
     def _run(self, op: Callable[[JobLike], Moment | None]) -> None:
-        self._request += 1
-        request = self._request
-        self.status.setText("Looking for the same moment in the other stories…")
-        self._service.run(
-            op,
-            lambda moment: self._arrived(request, moment),
-            lambda error: self._not_arrived(request, error),
-        )
+        self.submit(op, self._arrived, "Looking for the same moment in the other stories…")
 
     def _build_ui(self) -> None:
         self.title = QLabel("<b>The same moment in every story</b>")
@@ -156,35 +140,19 @@ class MomentView(QWidget):
         layout.addLayout(bar)
         layout.addWidget(self.scroll_area, 1)
         layout.addWidget(self.status)
-        for keys, slot in (
-            (QKeySequence(Qt.Modifier.ALT | Qt.Key.Key_Down), self.next_passage),
-            (QKeySequence(Qt.Modifier.ALT | Qt.Key.Key_Up), self.previous_passage),
-        ):
-            shortcut = QShortcut(keys, self)
-            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            shortcut.activated.connect(slot)
+        self.add_keys(
+            [
+                (QKeySequence(Qt.Modifier.ALT | Qt.Key.Key_Down), self.next_passage),
+                (QKeySequence(Qt.Modifier.ALT | Qt.Key.Key_Up), self.previous_passage),
+            ]
+        )
         self._update_controls()
 
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        if event.key() == Qt.Key.Key_Escape:
-            self.closed.emit()
-        else:
-            super().keyPressEvent(event)
-
-    def _arrived(self, request: int, moment: Moment | None) -> None:
-        if not shiboken6.isValid(self) or request != self._request:
-            return
+    def _arrived(self, moment: Moment | None) -> None:
         if moment is not None:  # None: a step past the first or last passage
             self._show(moment)
         self._update_controls()
         self.shown.emit()
-
-    def _not_arrived(self, request: int, error: Exception) -> None:
-        if not shiboken6.isValid(self) or request != self._request:
-            return
-        message = describe(error)
-        self.status.setText(message)
-        self.failed.emit(message)
 
     def _show(self, moment: Moment) -> None:
         self._moment = moment

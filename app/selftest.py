@@ -1,6 +1,6 @@
 """The window's part of `storylens --self-test`: the real window, offscreen, searches and compares.
 
-Run after the engine checks (index/selftest.py) on the index they built: it opens the window
+Run after the engine checks (index/cli/selftest.py) on the index they built: it opens the window
 on that index with a private settings folder (the user's settings are never touched), waits
 for the library to open, types a paraphrased query the way the search box receives it and
 checks the first result, then searches for a bow to applause and opens the side-by-side
@@ -29,7 +29,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtWidgets import QApplication
 
-from index.model import Embedder
+from index.embed.model import Embedder
 
 QUERY = "her dad, long gone from her life, turns up after the show to say sorry"
 EXPECTED_STORY = "Sofia Kalejs"

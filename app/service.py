@@ -222,20 +222,17 @@ class LibraryService(JobRunner):
                 hits = job.library.similar(request.similar_to.id, k=request.k)
                 return SearchResult("", hits, [() for _ in hits], request.similar_to)
 
-            def answer(token_match: bool) -> SearchResult:
-                hits = job.library.search(
-                    request.query, k=request.k, stories=request.stories, token_match=token_match
-                )
+            def result(hits: list[Hit], *, preview: bool) -> SearchResult:
                 matches = [_query_words(hit) for hit in hits]
                 return SearchResult(
-                    request.query, hits, matches, stories=request.stories, preview=not token_match
+                    request.query, hits, matches, stories=request.stories, preview=preview
                 )
 
-            first = answer(token_match=False)
-            job.report(first)
+            first = job.library.first_stage(request.query, k=request.k, stories=request.stories)
+            job.report(result(first.hits, preview=True))
             if self._next_search is not None:  # typed on meanwhile: spare the slow stage
-                return first
-            return answer(token_match=True)
+                return result(first.hits, preview=True)
+            return result(job.library.refine(first), preview=False)
 
         def previewed(result: object) -> None:
             if self._next_search is None:

@@ -37,7 +37,7 @@ PARAGRAPHS_PER_STORY = 40
 
 
 def seed_sentences() -> list[str]:
-    from index.passages import sentence_spans
+    from index.text.passages import sentence_spans
 
     return [
         text[start:end]
@@ -112,9 +112,9 @@ def measure_throughput(work: Path, passages: int, rounds: int, embedder: Any) ->
     import numpy as np
     from sentence_transformers import SentenceTransformer
 
-    from index.builder import BuildProgress, build_index
-    from index.library import Library
-    from index.model import default_model_dir
+    from index.build.builder import BuildProgress, build_index
+    from index.embed.model import default_model_dir
+    from index.search.library import Library
 
     paragraphs = synthetic_corpus(work / "all", passages)
     per_round = -(-passages // rounds)
@@ -206,8 +206,8 @@ def measure_queries(
     import numpy as np
     from sentence_transformers import SentenceTransformer
 
-    from index.library import Library
-    from index.model import default_model_dir
+    from index.embed.model import default_model_dir
+    from index.search.library import Library
 
     naive_model = SentenceTransformer(str(default_model_dir()), device="cpu")
     ours, naive = [], []
@@ -259,7 +259,7 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=200)
     args = parser.parse_args()
 
-    from index.model import Embedder
+    from index.embed.model import Embedder
 
     work = Path(tempfile.mkdtemp(prefix="storylens-bench-"))
     embedder = Embedder()

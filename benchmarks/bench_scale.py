@@ -71,7 +71,7 @@ def main() -> None:
 
     import numpy as np
 
-    from index.model import Embedder
+    from index.embed.model import Embedder
 
     work = Path(tempfile.mkdtemp(prefix="storylens-scale-"))
     embedder = Embedder()
@@ -134,8 +134,8 @@ def _cpu_name() -> str:
 
 
 def _reading_rate(folder: Path, embedder: Any) -> float:
-    from index.passages import split_passages
-    from index.readers import read_story
+    from index.build.readers import read_story
+    from index.text.passages import split_passages
 
     tokens = embedder.tokens
     t0 = time.perf_counter()
@@ -162,9 +162,9 @@ def _one_size(
     import numpy as np
     from sentence_transformers import SentenceTransformer
 
-    from index.builder import BuildReport, _write_generation
-    from index.layout import IndexDir
-    from index.model import default_model_dir
+    from index.build.builder import BuildReport, _write_generation
+    from index.embed.model import default_model_dir
+    from index.store.generations import IndexDir
 
     sentences = derivation.sentences
     picks = synthetic_picks(n, len(sentences), seed=1000 + n)
@@ -244,7 +244,7 @@ def _one_size(
     }
 
 
-# A real sentence vector is pooled from its passage's forward pass (index/search_files.py), so
+# A real sentence vector is pooled from its passage's forward pass (index/embed/sentences.py), so
 # the same sentence in two passages gets two vectors. On the sample stories these pooled
 # vectors have cosine 0.80 to the sentence embedded alone and 0.93 to their passage vector;
 # the sentence's own embedding pulled towards its passage by this weight has about the same.
@@ -294,9 +294,9 @@ def _derived_vectors(picks: list[list[int]], derivation: Derivation, seed: int) 
 def _stories(picks: list[list[int]], sentences: list[str], embedder: Any) -> list[Any]:
     """Stories of 40 paragraphs with passage and sentence offsets known by construction
     (what the chunker finds for them: each paragraph fits the model, so it is one passage)."""
-    from index.builder import _Prepared
-    from index.passages import PassageSpan, SentenceSpan
-    from index.readers import StoryText
+    from index.build.builder import _Prepared
+    from index.build.readers import StoryText
+    from index.text.passages import PassageSpan, SentenceSpan
 
     tokenizer = embedder.tokens
     sentence_tokens = [tokenizer.count(s) - 2 for s in sentences]
@@ -337,15 +337,15 @@ def serve(index_dir: Path) -> None:
     """In a fresh process: open the library with the model, answer the queries, report."""
     import psutil
 
-    from index.library import Library
-    from index.model import Embedder
+    from index.embed.model import Embedder
+    from index.search.library import Library
 
     asked = json.loads(sys.stdin.read())
     queries, truth = asked["queries"], asked["truth"]
     t0 = time.perf_counter()
     embedder = Embedder()
     library = Library.open(index_dir, embedder=embedder)
-    library._hits(library.embed_query("warm up"), 10)
+    _passage_search(library, "warm up")
     open_s = time.perf_counter() - t0
     library.search("warm up", k=10)
     total_ms, cpu_ms, embed_ms, recalls, dense_ms = [], [], [], [], []
@@ -354,7 +354,7 @@ def serve(index_dir: Path) -> None:
         # Passage search: embed, nearest passage vectors, fetch with neighbours (what
         # similar() uses); then search() in its "dense" and default (hybrid) modes.
         t0, c0 = time.perf_counter(), time.process_time()
-        hits = library._hits(library.embed_query(query), 10)
+        hits = _passage_search(library, query)
         total_ms.append((time.perf_counter() - t0) * 1000)
         cpu_ms.append((time.process_time() - c0) * 1000)
         t0 = time.perf_counter()
@@ -368,10 +368,10 @@ def serve(index_dir: Path) -> None:
         t0 = time.perf_counter()
         library.embed_query(query)
         embed_ms.append((time.perf_counter() - t0) * 1000)
-        recalls.append(len({h.passage.id for h in hits} & set(exact)) / 10)
-    sentence_kind = library._ranker._sentences.params
+        recalls.append(len(set(hits) & set(exact)) / 10)
+    sentence_kind = library._generation.sentences.params
     # search() against itself with every inverted-file cell probed (exact up to float16).
-    for vectors in (library._vectors, library._ranker._sentences):
+    for vectors in (library._generation.vectors, library._generation.sentences):
         if vectors._ivf is not None:
             vectors._ivf.nprobe = vectors._ivf.nlist
     hybrid_recall = [
@@ -392,7 +392,7 @@ def serve(index_dir: Path) -> None:
                 "hybrid_cpu_p50": statistics.median(hybrid_cpu_ms),
                 "hybrid_recall": statistics.mean(hybrid_recall),
                 "dense_p50": statistics.median(dense_ms),
-                "sentences": len(library._ranker._sentences),
+                "sentences": len(library._generation.sentences),
                 "sentence_kind": sentence_kind,
                 "embed_p50": statistics.median(embed_ms),
                 "recall": statistics.mean(recalls),
@@ -401,6 +401,14 @@ def serve(index_dir: Path) -> None:
             }
         )
     )
+
+
+def _passage_search(library: Any, query: str) -> list[int]:
+    """Passage search alone: embed, nearest passage vectors, the passages with their
+    neighbours fetched (what similar() does)."""
+    found = library._generation.dense_search(library.embed_query(query), 10)
+    passages, _near = library._passages([pid for _, pid in found], context=True)
+    return list(passages)
 
 
 def _print_table(rows: list[dict[str, Any]]) -> None:

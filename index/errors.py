@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+# What to do about a damaged or incompatible index, where the person may be (CLI or window).
+REBUILD_ADVICE = (
+    "Rebuild the index (`storylens index --rebuild`, or File > Rebuild index in the window)."
+)
+
 
 class StorylensError(Exception):
     """Base of every error whose message is meant to be shown as is (CLI and window)."""

@@ -1,4 +1,10 @@
-"""Shared fixtures: the real model (loaded once per session) and the real sample stories."""
+"""Shared fixtures: the real model (loaded once per session), a fake embedder for the fast tier,
+and the real sample stories.
+
+Two tiers: a test that uses the real model (the `embedder` fixture, or an index built with it)
+is marked `model` here, by its fixtures, so the mark cannot drift from what the test loads;
+`pytest -m "not model"` runs the fast tier alone.
+"""
 
 from __future__ import annotations
 
@@ -13,11 +19,18 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+REAL_MODEL_FIXTURES = {"embedder", "seed_index", "library_copy", "open_window", "cli_index"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if REAL_MODEL_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.model)
 
 
 @pytest.fixture(scope="session")
 def embedder() -> object:
-    from index.model import Embedder
+    from index.embed.model import Embedder
 
     model = Embedder()
     model.load()
@@ -35,10 +48,30 @@ def seeds(tmp_path: Path) -> Path:
 @pytest.fixture(scope="session")
 def seed_index(tmp_path_factory: pytest.TempPathFactory, embedder: object) -> Iterator[Path]:
     """The sample stories indexed once, for tests that only read."""
-    from index.builder import build_index
-    from index.model import Embedder
+    from index.build.builder import build_index
+    from index.embed.model import Embedder
 
     assert isinstance(embedder, Embedder)
     where = tmp_path_factory.mktemp("seed-index")
     build_index([SEEDS], where, embedder=embedder)
     yield where
+
+
+@pytest.fixture(scope="session")
+def fake_embedder() -> object:
+    """The fast tier's embedder (tests/fake_embedder.py): deterministic, no model."""
+    from tests.fake_embedder import FakeEmbedder
+
+    return FakeEmbedder()
+
+
+@pytest.fixture(scope="session")
+def fake_seed_index(tmp_path_factory: pytest.TempPathFactory, fake_embedder: object) -> Path:
+    """The sample stories indexed once with the fake embedder, for tests that only read."""
+    from index.build.builder import build_index
+    from tests.fake_embedder import FakeEmbedder
+
+    assert isinstance(fake_embedder, FakeEmbedder)
+    where = tmp_path_factory.mktemp("fake-seed-index")
+    build_index([SEEDS], where, embedder=fake_embedder)
+    return where

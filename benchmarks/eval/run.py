@@ -5,7 +5,7 @@
 Each set's documents are written as story files, indexed with build_index, and searched through
 Library (score_candidates + ranked is search() without building Hit objects). Queries are split
 in half with a fixed seed: the fusion weights are tuned on the tune half (printed), the table
-reports the test half with the weights Storylens ships (index/hybrid.py SearchSettings).
+reports the test half with the weights Storylens ships (index/search/fusion.py SearchSettings).
 A hit counts for the story it comes from; the seed set counts the passage itself.
 """
 
@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from benchmarks.eval.datasets import EvalSet, ensure_tasks, load, seed_set, split
 from index import Embedder, Library, build_index
-from index.hybrid import Candidates, Mode, SearchSettings
+from index.search.fusion import Candidates, Mode, SearchSettings
 
 DEPTH = 10  # metrics look at the top 10 stories
 FETCH = 50  # passages fetched to fill 10 distinct stories
@@ -225,9 +225,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     if args.sentence_vectors == "separate":
-        import index.builder
+        import index.build.builder
 
-        index.builder.embed_with_sentences = _embed_sentences_separately  # type: ignore[assignment]
+        index.build.builder.embed_with_sentences = _embed_sentences_separately  # type: ignore[assignment]
     import faiss
 
     # One query at a time: OpenMP threads only contend (50x slower on a busy 2-core machine).

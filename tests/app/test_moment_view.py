@@ -13,7 +13,7 @@ from pytestqt.qtbot import QtBot
 from app.moment_view import MomentView
 from app.service import LibraryService
 from index import Embedder, Library
-from index.align import same_moment
+from index.compare.align import same_moment
 
 WAIT_MS = 60_000
 

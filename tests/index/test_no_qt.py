@@ -22,7 +22,7 @@ sys.meta_path.insert(0, NoQt())
 import index
 for module in pkgutil.walk_packages(index.__path__, "index."):
     importlib.import_module(module.name)
-from index.cli import main
+from index.cli.main import main
 assert main(["--index", sys.argv[1], "index", sys.argv[2]]) == 0
 assert main(["--index", sys.argv[1], "search", "an apology from a father", "-k", "1"]) == 0
 assert not any(name.startswith(("PySide6", "app")) for name in sys.modules)

@@ -1,0 +1,1 @@
+"""Building: reading story files and bringing an index up to date with them."""

@@ -1,0 +1,461 @@
+"""Building and updating an index: only changed stories are embedded, and nothing is live until
+the whole new generation is on disk (see layout.py)."""
+
+from __future__ import annotations
+
+import functools
+import platform
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from index.build.readers import (
+    Skipped,
+    StoryText,
+    UnreadableStory,
+    discover,
+    file_digest,
+    path_text,
+    read_story,
+)
+from index.embed.model import Embedder
+from index.embed.sentences import embed_with_sentences
+from index.errors import REBUILD_ADVICE, IndexCorrupt, IndexIncompatible, StorylensError
+from index.store.database import SCHEMA_VERSION, NewPassage, Store, StoryRow
+from index.store.generations import DATABASE_NAME, VECTORS_NAME, IndexDir
+from index.store.search_files import add_sentences, open_sentence_index, write_search_files
+from index.store.vectors import VectorIndex
+from index.text.passages import PassageSpan, split_passages
+
+if TYPE_CHECKING:
+    from index.embed.model import Vectors as VectorArray
+
+Phase = Literal["scanning", "reading", "embedding", "saving"]
+
+# Passages embedded per progress step: large enough that length-sorted batches of 64 pad
+# little (12% padding tokens at 512, 23% at 256), small enough that progress moves every few
+# seconds. Cancel is checked between batches inside the embedder.
+_EMBED_CHUNK = 512
+
+
+@dataclass(frozen=True)
+class BuildProgress:
+    phase: Phase
+    done: int
+    total: int
+    story: str  # title of the story being worked on, "" when none
+
+
+ProgressCallback = Callable[[BuildProgress], None]
+
+
+@dataclass
+class BuildReport:
+    index_dir: Path
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    skipped: list[Skipped] = field(default_factory=list)
+    passages_embedded: int = 0
+    passages_total: int = 0
+    seconds: float = 0.0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.removed)
+
+
+@dataclass
+class _Prepared:
+    story: StoryText
+    passages: list[PassageSpan]
+    replaces: StoryRow | None
+
+
+def build_index(
+    paths: Iterable[str | Path] = (),
+    index_dir: str | Path | None = None,
+    *,
+    embedder: Embedder | None = None,
+    model: str | Path | None = None,
+    rebuild: bool = False,
+    remove: Iterable[str | Path] = (),
+    progress: ProgressCallback | None = None,
+    cancel: threading.Event | None = None,
+) -> BuildReport:
+    """Add `paths` to the library's sources, drop `remove`, and bring the index up to date.
+
+    With no paths, refreshes the sources the index already has. `rebuild` re-embeds everything
+    (needed after changing the model). Raises BuildCancelled, IndexBusy, IndexIncompatible...
+    """
+    from index.paths import default_index_dir
+
+    started = time.perf_counter()
+    layout = IndexDir(Path(index_dir) if index_dir is not None else default_index_dir())
+    report = BuildReport(index_dir=layout.path)
+    notify = progress or (lambda _p: None)
+    with layout.writer_lock():
+        old_store, old_generation = _open_previous(layout, rebuild=rebuild)
+        try:
+            embedder = embedder or Embedder(model or _recorded_model(old_store))
+            if old_store is not None and not rebuild:
+                _check_same_model(old_store, embedder)
+            sources, excluded = _updated_sources(old_store, paths, remove)
+
+            notify(BuildProgress("scanning", 0, 0, ""))
+            files, report.skipped = discover(sources)
+            files = [f for f in files if not _is_excluded(f, excluded)]
+            known = {row.path: row for row in old_store.stories()} if old_store else {}
+            changed, unchanged = _find_changed(files, known, rebuild, report)
+            stored = old_store if rebuild else None
+            prepared = _chunk_stories(changed, embedder, report, notify, cancel, stored=stored)
+            # A story whose file is still there but unreadable now keeps its indexed version.
+            present = {path_text(f) for f in files}
+            gone = [row for path, row in known.items() if path not in present]
+            report.unchanged = len(unchanged)
+            report.removed = [row.title for row in gone]
+
+            sources_same = old_store is not None and old_store.sources() == (sources, excluded)
+            if not prepared and not gone and sources_same and not rebuild:
+                report.passages_total = old_store.passage_count() if old_store else 0
+                report.seconds = time.perf_counter() - started
+                return report
+
+            texts = [item.story.text[p.start : p.end] for item in prepared for p in item.passages]
+            vectors, sentence_vectors = _embed(embedder, prepared, texts, notify, cancel)
+            notify(BuildProgress("saving", 0, 1, ""))
+            write = functools.partial(
+                _write_generation,
+                old_store=None if rebuild else old_store,
+                old_generation=None if rebuild else old_generation,
+                embedder=embedder,
+                prepared=prepared,
+                vectors=vectors,
+                sentence_vectors=sentence_vectors,
+                gone=gone,
+                sources=sources,
+                excluded=excluded,
+                report=report,
+            )
+            _save(layout, write, cancel)
+        finally:
+            if old_store is not None:
+                old_store.close()
+    report.passages_embedded = len(texts)
+    report.seconds = time.perf_counter() - started
+    notify(BuildProgress("saving", 1, 1, ""))
+    return report
+
+
+def _save(layout: IndexDir, write: Callable[[Path], None], cancel: threading.Event | None) -> None:
+    """Write the next generation (`write(folder)`) and make it live; a failure to write (a full
+    disk, say) leaves the previous one live and says so in one line."""
+    partial = layout.new_generation()
+    try:
+        write(partial)
+        if cancel is not None and cancel.is_set():
+            raise _cancelled()
+        layout.publish(partial)
+    except (OSError, RuntimeError, sqlite3.Error) as exc:
+        layout.discard(partial)
+        raise StorylensError(
+            f"Could not save the new index ({_first_line(exc)}); the previous index is "
+            "unchanged. Free some disk space, then index again."
+        ) from exc
+    except BaseException:
+        layout.discard(partial)
+        raise
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _cancelled() -> StorylensError:
+    from index.errors import BuildCancelled
+
+    return BuildCancelled("Indexing cancelled; the previous index is unchanged.")
+
+
+def _open_previous(layout: IndexDir, *, rebuild: bool) -> tuple[Store | None, Path | None]:
+    if not layout.exists():
+        return None, None
+    try:
+        generation = layout.current()
+        return Store.open(generation / DATABASE_NAME), generation
+    except (IndexCorrupt, IndexIncompatible):
+        if rebuild:
+            return None, None  # a rebuild is exactly the cure for these
+        raise
+
+
+def _place(path: str | Path) -> str:
+    """Where a path really is, symlinks followed: stories are found at such places
+    (readers.discover), so sources and removals are compared there too."""
+    return path_text(Path(path).expanduser().resolve())
+
+
+def _is_excluded(story: Path, excluded: set[str]) -> bool:
+    """Whether the person removed this story, or a folder that holds it."""
+    return any(path_text(place) in excluded for place in (story, *story.parents))
+
+
+def _updated_sources(
+    store: Store | None, add: Iterable[str | Path], remove: Iterable[str | Path]
+) -> tuple[list[str], set[str]]:
+    """The library's roots after this call, and the stories or folders inside them that the
+    person removed."""
+    sources, excluded = store.sources() if store else ([], set())
+    for path in add:
+        place = _place(path)
+        if place not in {_place(s) for s in sources}:
+            sources.append(place)
+        excluded -= {e for e in excluded if e == place or Path(e).is_relative_to(place)}
+    for path in remove:
+        place = _place(path)
+        removed = [s for s in sources if _place(s) == place]
+        for source in removed:
+            sources.remove(source)
+        if not removed:
+            excluded.add(place)
+    if not sources:
+        raise StorylensError("Nothing to index: name a file or folder of stories.")
+    return sources, excluded
+
+
+def _recorded_model(store: Store | None) -> str | None:
+    return store.meta().get("model_ref") if store else None
+
+
+def _check_same_model(store: Store, embedder: Embedder) -> None:
+    meta = store.meta()
+    if meta.get("model_name") != embedder.name or meta.get("dimension") != str(embedder.dimension):
+        raise IndexIncompatible(
+            f"This index was built with model {meta.get('model_name')} "
+            f"({meta.get('dimension')} dimensions); you asked for {embedder.name} "
+            f"({embedder.dimension}). Rebuild it with that model (`--rebuild`)."
+        )
+
+
+def _find_changed(
+    files: Sequence[Path], known: dict[str, StoryRow], rebuild: bool, report: BuildReport
+) -> tuple[list[tuple[Path, StoryRow | None]], list[Path]]:
+    """Stories that are new or whose bytes changed, by hash alone: unchanged ones aren't parsed."""
+    changed: list[tuple[Path, StoryRow | None]] = []
+    unchanged: list[Path] = []
+    for path in files:
+        previous = known.get(path_text(path))
+        try:
+            digest = file_digest(path)
+        except OSError as exc:
+            report.skipped.append(Skipped(path, f"cannot read: {exc.strerror or exc}"))
+            continue
+        if previous is not None and previous.content_hash == digest and not rebuild:
+            unchanged.append(path)
+        else:
+            changed.append((path, previous))
+    return changed, unchanged
+
+
+def _chunk_stories(
+    changed: Sequence[tuple[Path, StoryRow | None]],
+    embedder: Embedder,
+    report: BuildReport,
+    notify: ProgressCallback,
+    cancel: threading.Event | None,
+    *,
+    stored: Store | None = None,
+) -> list[_Prepared]:
+    """Read and cut the changed stories. A story indexed before whose file is unreadable now
+    keeps its indexed version: an update leaves it as it is; a rebuild (`stored`: the index
+    it replaces) embeds it again from the text stored there."""
+    prepared: list[_Prepared] = []
+    tokens = embedder.tokens if changed else None
+    for done, (path, previous) in enumerate(changed):
+        if cancel is not None and cancel.is_set():
+            raise _cancelled()
+        notify(BuildProgress("reading", done, len(changed), path.name))
+        try:
+            story = read_story(path)
+        except UnreadableStory as exc:
+            if previous is None:
+                report.skipped.append(Skipped(path, exc.reason))
+                continue
+            report.skipped.append(Skipped(path, f"{exc.reason}; kept the version indexed before"))
+            if stored is None:
+                continue  # an update: the indexed version stays as it is
+            story = _as_stored(stored, previous)  # a rebuild: embedded again from its text
+        assert tokens is not None
+        passages = split_passages(story.text, tokens)
+        if not passages:
+            report.skipped.append(Skipped(path, "no text to index"))
+            continue
+        prepared.append(_Prepared(story, passages, previous))
+        (report.updated if previous is not None else report.added).append(story.title)
+    return prepared
+
+
+def _as_stored(store: Store, row: StoryRow) -> StoryText:
+    """A story as an index holds it: its text exactly as it was read then."""
+    return StoryText(
+        path=Path(row.path),
+        title=row.title,
+        text=store.story_text(row.id),
+        content_hash=row.content_hash,
+        source_format=row.source_format,
+        encoding=None,
+    )
+
+
+def _embed(
+    embedder: Embedder,
+    prepared: Sequence[_Prepared],
+    texts: Sequence[str],
+    notify: ProgressCallback,
+    cancel: threading.Event | None,
+) -> tuple[VectorArray, list[VectorArray]]:
+    """Embed in chunks, in story order, so progress can name the story being embedded.
+    Each passage's sentence vectors come from the same forward pass (index/embed/sentences.py)."""
+    import numpy as np
+
+    titles = [item.story.title for item in prepared for _ in item.passages]
+    spans = [
+        [(s.start - p.start, s.end - p.start) for s in p.sentences]
+        for item in prepared
+        for p in item.passages
+    ]
+    parts: list[VectorArray] = []
+    sentence_parts: list[VectorArray] = []
+    done = 0
+    notify(BuildProgress("embedding", 0, len(texts), titles[0] if titles else ""))
+    for first in range(0, len(texts), _EMBED_CHUNK):
+        chunk = texts[first : first + _EMBED_CHUNK]
+        vectors, sentences = embed_with_sentences(
+            embedder, chunk, spans[first : first + _EMBED_CHUNK], cancel=cancel
+        )
+        parts.append(vectors)
+        sentence_parts.extend(sentences)
+        done += len(chunk)
+        notify(BuildProgress("embedding", done, len(texts), titles[done - 1]))
+    if not parts:
+        return np.empty((0, embedder.dimension), dtype=np.float32), []
+    return np.concatenate(parts), sentence_parts
+
+
+def _write_generation(
+    partial: Path,
+    *,
+    old_store: Store | None,
+    old_generation: Path | None,
+    embedder: Embedder,
+    prepared: Sequence[_Prepared],
+    vectors: VectorArray,
+    sentence_vectors: Sequence[VectorArray],
+    gone: Sequence[StoryRow],
+    sources: Sequence[str],
+    excluded: set[str],
+    report: BuildReport,
+) -> None:
+    if old_store is not None and old_generation is not None:
+        store = old_store.copy_to(partial / DATABASE_NAME)
+        index = VectorIndex.read(old_generation / VECTORS_NAME)
+    else:
+        store = Store.create(partial / DATABASE_NAME)
+        index = VectorIndex.empty(embedder.dimension)
+    sentences = open_sentence_index(
+        old_generation if old_store is not None else None, embedder.dimension
+    )
+    try:
+        for row in [*gone, *(item.replaces for item in prepared if item.replaces is not None)]:
+            removed = store.delete_story(row.id)
+            index.remove(removed)
+            sentences.remove_passages(removed)
+        next_id = max(store.max_passage_id() + 1, int(store.meta().get("next_passage_id", 0)))
+        row_of_vector = 0
+        for item in prepared:
+            story = item.story
+            story_id = store.add_story(
+                path=path_text(story.path),
+                title=story.title,
+                content_hash=story.content_hash,
+                source_format=story.source_format,
+                text=story.text,
+            )
+            ids = list(range(next_id, next_id + len(item.passages)))
+            store.add_passages(
+                story_id,
+                (
+                    NewPassage(
+                        id=pid,
+                        ordinal=p.ordinal,
+                        start=p.start,
+                        end=p.end,
+                        token_count=p.token_count,
+                        sentences=[(s.start, s.end) for s in p.sentences],
+                    )
+                    for pid, p in zip(ids, item.passages, strict=True)
+                ),
+            )
+            index.add(ids, vectors[row_of_vector : row_of_vector + len(ids)])
+            add_sentences(
+                sentences, ids, sentence_vectors[row_of_vector : row_of_vector + len(ids)]
+            )
+            row_of_vector += len(ids)
+            next_id += len(ids)
+        for path in store.sources()[0]:
+            if path not in sources:
+                store.remove_source(path)
+        store.add_sources(sources)
+        for path in excluded:
+            store.remove_source(path)
+        report.passages_total = store.passage_count()
+        if report.passages_total != len(index):
+            raise IndexCorrupt(
+                f"Internal mismatch: {report.passages_total} passages but {len(index)} vectors. "
+                f"{REBUILD_ADVICE}"
+            )
+        index = index.fitted()  # exact search while small, an inverted file past that
+        store.set_meta(_metadata(embedder, next_id, report.passages_total, index))
+        store.commit()
+        write_search_files(partial, store, sentences)
+    finally:
+        store.close()
+    index.write(partial / VECTORS_NAME)
+
+
+def _metadata(
+    embedder: Embedder, next_id: int, passages: int, index: VectorIndex
+) -> dict[str, str]:
+    return {
+        "schema_version": str(SCHEMA_VERSION),
+        "model_name": embedder.name,
+        "model_ref": embedder.model_ref,
+        "dimension": str(embedder.dimension),
+        "max_tokens": str(embedder.max_tokens),
+        "precision": embedder.precision,
+        "index_kind": index.kind,
+        "index_params": index.params,
+        "passages": str(passages),
+        "next_passage_id": str(next_id),
+        "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "python": platform.python_version(),
+        **{f"version_{name}": _version(name) for name in _LIBRARIES},
+    }
+
+
+_LIBRARIES = ("storylens", "sentence-transformers", "transformers", "torch", "faiss-cpu")
+
+
+def _version(distribution: str) -> str:
+    try:
+        return version(distribution)
+    except PackageNotFoundError:
+        return "unknown"

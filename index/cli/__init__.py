@@ -1,0 +1,1 @@
+"""The command line (`storylens`, `python -m index.cli`), its output and the self-test."""

@@ -1,0 +1,291 @@
+"""`storylens`: the command line. With no subcommand it opens the window.
+
+Exit codes: 0 success, 1 the work failed (message on stderr), 2 the command line was wrong.
+argparse (standard library) rather than click/typer: no extra dependency in the installer, and
+subcommands, help and exit code 2 for usage errors come with it.
+
+`storylens compare A B --json` (A and B are passage ids) prints one object:
+    {"left": PASSAGE, "right": PASSAGE, "similarity": float, "threshold": float,
+     "pairs": [{"left": i, "right": j, "score": float}, ...],   # in left order
+     "left_only": [i, ...], "right_only": [j, ...]}
+where PASSAGE is {"passage_id", "story_id", "story", "ordinal", "story_passages", "start", "end",
+"sentences": [{"start", "end", "text"}, ...]}; i and j index the sentences of each side, start
+and end are offsets into the story text, and "left_only"/"right_only" are the sentences that
+found no counterpart at the threshold.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+from index.cli.output import hit_to_json, print_alignment, print_hits, print_report
+from index.errors import StorylensError
+
+if TYPE_CHECKING:
+    from index.cli.selftest import WindowCheck
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    open_window: Callable[[Path | None], int] | None = None,
+    window_check: WindowCheck | None = None,
+) -> int:
+    """Run a command; with none, `open_window(index_dir)` (given by app/, which owns the window:
+    the engine never imports it), else a text demo on the sample stories. `--self-test` runs
+    index/cli/selftest.py, with app/'s `window_check` when the window is installed."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.self_test:
+        from index.cli.selftest import run_self_test
+
+        return run_self_test(sys.stdout, window_check=window_check)
+    if args.command is None:
+        return open_window(args.index) if open_window is not None else _demo(args)
+    try:
+        result: int = args.run(args)
+    except StorylensError as exc:  # a cancelled build too: one line, the old index kept
+        print(f"storylens: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        print("storylens: interrupted; the previous index is unchanged.", file=sys.stderr)
+        return 130
+    return result
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="storylens",
+        description="Semantic search over stories. With no command, opens the window.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_own_version()}")
+    parser.add_argument(
+        "--index", type=Path, default=None, help="index directory (default: the user data dir)"
+    )
+    parser.add_argument(
+        "--self-test",
+        action="store_true",
+        help="check this installation offline on the sample stories, then exit (0 = all good)",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser(
+        "index", help="add stories (files or folders) and bring the index up to date"
+    )
+    p.add_argument("paths", nargs="*", type=Path, help="files or folders; none = refresh sources")
+    p.add_argument("--model", help="a local sentence-transformers model directory")
+    p.add_argument("--rebuild", action="store_true", help="re-embed everything")
+    p.add_argument("--remove", nargs="+", type=Path, default=[], help="forget these sources")
+    p.set_defaults(run=_cmd_index)
+
+    p = sub.add_parser("search", help="passages closest in meaning to a query")
+    p.add_argument("query", nargs="?", help="what you are looking for, in plain language")
+    p.add_argument("-k", type=int, default=5, help="number of results (default 5)")
+    p.add_argument("--story", action="append", help="only this story (repeatable)")
+    p.add_argument("--json", action="store_true", help="JSON output (see README)")
+    p.add_argument("--queries", type=Path, help="a file of queries, one per line: JSON Lines out")
+    p.add_argument(
+        "--mode",
+        choices=["hybrid", "dense", "keyword"],
+        default="hybrid",
+        help="meaning and keywords fused (default), meaning only, or keywords only; queries may "
+        'hold "exact phrases" and -excluded words',
+    )
+    p.set_defaults(run=_cmd_search)
+
+    p = sub.add_parser("similar", help='"more like this": passages close to a passage')
+    p.add_argument("passage_id", type=int)
+    p.add_argument("-k", type=int, default=5)
+    p.add_argument("--other-stories", action="store_true", help="only from other stories")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(run=_cmd_similar)
+
+    p = sub.add_parser("compare", help="align the sentences of two passages by meaning")
+    p.add_argument("left", type=int, metavar="A", help="passage id (see search --json)")
+    p.add_argument("right", type=int, metavar="B", help="passage id")
+    p.add_argument(
+        "--threshold",
+        type=float,
+        default=None,
+        help="lowest sentence similarity that counts as a match (default 0.5)",
+    )
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(run=_cmd_compare)
+
+    p = sub.add_parser("info", help="what the index holds and how it was built")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(run=_cmd_info)
+    return parser
+
+
+def _own_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("storylens")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def _cmd_index(args: argparse.Namespace) -> int:
+    from index.build.builder import build_index
+    from index.cli.progress import ProgressBar
+
+    with ProgressBar(sys.stderr) as bar:
+        report = build_index(
+            args.paths,
+            args.index,
+            model=args.model,
+            rebuild=args.rebuild,
+            remove=args.remove,
+            progress=bar.update,
+        )
+    print_report(report, sys.stdout)
+    return EXIT_OK
+
+
+def _cmd_search(args: argparse.Namespace) -> int:
+    from index.search.library import Library
+
+    if (args.query is None) == (args.queries is None):
+        print("storylens search: give a query or --queries FILE (not both)", file=sys.stderr)
+        return EXIT_USAGE
+    with Library.open(args.index) as lib:
+        story_ids = [lib.find_story(name).id for name in args.story] if args.story else None
+        if args.queries is not None:
+            return _search_many(lib, args.queries, args.k, story_ids, sys.stdout, mode=args.mode)
+        hits = lib.search(
+            args.query, k=args.k, stories=story_ids, mode=args.mode, context=args.json
+        )
+        if args.json:
+            _dump({"query": args.query, "hits": [hit_to_json(h) for h in hits]}, sys.stdout)
+        else:
+            print_hits(hits, sys.stdout)
+    return EXIT_OK
+
+
+def _search_many(
+    lib: Any,
+    queries_file: Path,
+    k: int,
+    story_ids: list[int] | None,
+    out: TextIO,
+    *,
+    mode: str = "hybrid",
+) -> int:
+    """One JSON object per line: {"query", "hits"} or {"query", "error"}; the model loads once."""
+    try:
+        lines = queries_file.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise StorylensError(f"Cannot read {queries_file}: {exc}") from exc
+    failed = False
+    for line in lines:
+        if not line.strip():
+            continue
+        try:
+            record: dict[str, Any] = {
+                "query": line,
+                "hits": [
+                    hit_to_json(h)
+                    for h in lib.search(line, k=k, stories=story_ids, mode=mode, context=True)
+                ],
+            }
+        except StorylensError as exc:
+            record, failed = {"query": line, "error": str(exc)}, True
+        _dump(record, out, indent=None)
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def _cmd_similar(args: argparse.Namespace) -> int:
+    from index.search.library import Library
+
+    with Library.open(args.index) as lib:
+        hits = lib.similar(
+            args.passage_id, k=args.k, other_stories=args.other_stories, context=args.json
+        )
+        if args.json:
+            _dump(
+                {"passage_id": args.passage_id, "hits": [hit_to_json(h) for h in hits]}, sys.stdout
+            )
+        else:
+            print_hits(hits, sys.stdout)
+    return EXIT_OK
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from index.compare.align import DEFAULT_THRESHOLD, align_passages
+    from index.search.library import Library
+
+    threshold = DEFAULT_THRESHOLD if args.threshold is None else args.threshold
+    if not -1.0 <= threshold <= 1.0:
+        print("storylens compare: --threshold must be between -1 and 1", file=sys.stderr)
+        return EXIT_USAGE
+    with Library.open(args.index) as lib:
+        alignment = align_passages(
+            lib, lib.passage(args.left), lib.passage(args.right), threshold=threshold
+        )
+    if args.json:
+        _dump(alignment.to_json(), sys.stdout)
+    else:
+        print_alignment(alignment, sys.stdout)
+    return EXIT_OK
+
+
+def _cmd_info(args: argparse.Namespace) -> int:
+    from index.search.library import Library
+
+    with Library.open(args.index) as lib:
+        info = lib.info()
+        stories = lib.stories()
+    if args.json:
+        _dump(
+            {
+                "path": str(info.path),
+                "generation": info.generation,
+                "stories": [
+                    {"id": s.id, "title": s.title, "path": s.path, "passages": s.passage_count}
+                    for s in stories
+                ],
+                "passages": info.passages,
+                "sources": info.sources,
+                "meta": info.meta,
+            },
+            sys.stdout,
+        )
+        return EXIT_OK
+    print(f"Index       {info.path} ({info.generation})")
+    print(
+        f"Model       {info.meta.get('model_name')} ({info.meta.get('dimension')} dimensions, "
+        f"{info.meta.get('precision')})"
+    )
+    print(f"Built       {info.meta.get('built_at')}")
+    print(f"Stories     {info.stories}    Passages {info.passages}")
+    for source in info.sources:
+        print(f"Source      {source}")
+    for story in stories:
+        print(f"  {story.title}  ({story.passage_count} passages)  {story.path}")
+    return EXIT_OK
+
+
+def _dump(obj: object, out: TextIO, indent: int | None = 2) -> None:
+    out.write(json.dumps(obj, ensure_ascii=False, indent=indent) + "\n")
+
+
+def _demo(args: argparse.Namespace) -> int:
+    """Until the window exists: index the sample stories and show an example search."""
+    from index.paths import bundled_seeds_dir
+
+    seeds = bundled_seeds_dir()
+    code = main([*(["--index", str(args.index)] if args.index else []), "index", str(seeds)])
+    if code != EXIT_OK:
+        return code
+    query = "a dancer doubts she is good enough"
+    print(f'\nExample search: "{query}"\n')
+    return main([*(["--index", str(args.index)] if args.index else []), "search", query, "-k", "3"])

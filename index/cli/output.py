@@ -1,0 +1,119 @@
+"""How hits and build reports look on the command line, and the stable JSON shape of a hit.
+
+JSON of a hit (documented in the README; keys are only ever added, never renamed):
+    {"rank", "score", "passage_id", "story_id", "story", "ordinal", "story_passages",
+     "start", "end", "text", "sentences": [[start, end], ...],
+     "before": {"passage_id", "text"} | null, "after": {...} | null,
+     "why": {"sentences": [[start, end], ...], "words": [[start, end], ...],
+             "dense": float, "keyword": float}}
+All offsets are into the story text. "why" names the sentence(s) that drove the score, best
+first, and the query words and phrases found in the passage.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from typing import TYPE_CHECKING, Any, TextIO
+
+from index.build.readers import path_text
+
+if TYPE_CHECKING:
+    from index.build.builder import BuildReport
+    from index.compare.align import Alignment
+    from index.search.results import Hit, Passage
+
+
+def hit_to_json(hit: Hit) -> dict[str, Any]:
+    p = hit.passage
+    return {
+        "rank": hit.rank,
+        "score": round(hit.score, 6),
+        "passage_id": p.id,
+        "story_id": p.story_id,
+        "story": p.story_title,
+        "ordinal": p.ordinal,
+        "story_passages": p.story_passage_count,
+        "start": p.start,
+        "end": p.end,
+        "text": p.text,
+        "sentences": [list(s) for s in p.sentences],
+        "before": _neighbour_json(hit.before),
+        "after": _neighbour_json(hit.after),
+        "why": {
+            "sentences": [list(s) for s in hit.why.sentences],
+            "words": [list(w) for w in hit.why.words],
+            "dense": round(hit.why.dense, 6),
+            "keyword": round(hit.why.keyword, 6),
+        },
+    }
+
+
+def _neighbour_json(p: Passage | None) -> dict[str, Any] | None:
+    return None if p is None else {"passage_id": p.id, "text": p.text}
+
+
+def print_hits(hits: list[Hit], out: TextIO, width: int = 88) -> None:
+    if not hits:
+        out.write("No passages found.\n")
+        return
+    for hit in hits:
+        p = hit.passage
+        out.write(
+            f"{hit.rank}. {p.story_title} — passage {p.ordinal + 1} of {p.story_passage_count}"
+            f"  (score {hit.score:.3f}, id {p.id})\n"
+        )
+        out.write(textwrap.indent(textwrap.fill(p.text, width - 4), "    ") + "\n\n")
+
+
+def print_report(report: BuildReport, out: TextIO) -> None:
+    def names(titles: list[str]) -> str:
+        shown = ", ".join(titles[:5])
+        return shown + (f" and {len(titles) - 5} more" if len(titles) > 5 else "")
+
+    if not report.changed:
+        out.write(f"Up to date: {report.unchanged} stories, nothing to embed.\n")
+    for label, titles in (
+        ("Added", report.added),
+        ("Updated", report.updated),
+        ("Removed", report.removed),
+    ):
+        if titles:
+            out.write(f"{label} {len(titles)}: {names(titles)}\n")
+    out.write(
+        f"{report.passages_total} passages in the index ({report.passages_embedded} embedded now), "
+        f"{report.seconds:.1f} s. Index: {report.index_dir}\n"
+    )
+    if report.skipped:
+        out.write(f"Skipped {len(report.skipped)} file(s):\n")
+        for skipped in report.skipped:
+            out.write(f"  {path_text(skipped.path)}: {skipped.reason}\n")
+
+
+def print_alignment(alignment: Alignment, out: TextIO, width: int = 88) -> None:
+    """Aligned sentence pairs first (in the left passage's order), then each side's leftovers."""
+    a = alignment
+
+    def heading(p: Passage) -> str:
+        return f"{p.story_title}, passage {p.ordinal + 1} of {p.story_passage_count} (id {p.id})"
+
+    def block(text: str, first: str, rest: str) -> str:
+        return textwrap.fill(text, width, initial_indent=first, subsequent_indent=rest) + "\n"
+
+    out.write(f"{heading(a.left)}\n  <-> {heading(a.right)}\n")
+    out.write(
+        f"Passage similarity {a.similarity:.3f}; {len(a.pairs)} aligned sentence pair(s) "
+        f"at threshold {a.threshold:.2f}\n"
+    )
+    if a.pairs:
+        out.write("\nAligned:\n")
+    for pair in a.pairs:
+        out.write(block(a.left_sentences[pair.left_index].text, f"  {pair.score:.3f}  ", " " * 9))
+        out.write(block(a.right_sentences[pair.right_index].text, "     <-> ", " " * 9))
+    for title, only, sentences in (
+        (a.left.story_title, a.left_only, a.left_sentences),
+        (a.right.story_title, a.right_only, a.right_sentences),
+    ):
+        if only:
+            out.write(f"\nOnly in {title}:\n")
+        for index in only:
+            out.write(block(sentences[index].text, "  - ", "    "))

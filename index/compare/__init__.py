@@ -1,0 +1,1 @@
+"""Comparing: aligning the sentences of two passages, and the same moment in every story."""

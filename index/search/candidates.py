@@ -1,0 +1,197 @@
+"""Candidates: the passages worth ranking for a query, each scored on every signal.
+
+A passage is a candidate when it comes in the top n of any ranking the mode uses (passage
+vectors, sentence vectors, keywords) and passes the query's filters (story filter, "phrases",
+-exclusions). The ranker reads what it needs through a PassageStore (a data port the store
+implements), so it holds no database or vector file of its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from index.search.fusion import Candidates, Mode, SearchSettings, keyword_focus
+from index.search.query import ParsedQuery, phrase_pattern
+from index.store.keywords import KeywordIndex
+from index.store.sentences import SentenceIndex, passage_of, sentence_ids
+from index.text.folding import fold, words
+from index.text.stems import query_terms, stems
+
+Vectors = npt.NDArray[np.float32]
+
+
+class PassageStore(Protocol):
+    """What ranking reads from an index generation (index/store/generation.py implements it)."""
+
+    def texts(self, ids: Sequence[int]) -> dict[int, str]:
+        """The text of each passage."""
+        ...
+
+    def sentence_counts(self, ids: Sequence[int]) -> dict[int, int]:
+        """How many sentences each passage has."""
+        ...
+
+    def passage_vectors(self, ids: Sequence[int]) -> Vectors:
+        """The passages' vectors, one row each, in the order of `ids`."""
+        ...
+
+    def dense_search(
+        self, vector: Vectors, n: int, only: Sequence[int] | None
+    ) -> list[tuple[float, int]]:
+        """(cosine, passage id) of the n passages closest to `vector`, best first."""
+        ...
+
+
+class Ranker:
+    def __init__(
+        self, store: PassageStore, sentences: SentenceIndex, keywords: KeywordIndex
+    ) -> None:
+        self._store = store
+        self._sentences = sentences
+        self._keywords = keywords
+
+    def candidates(
+        self,
+        parsed: ParsedQuery,
+        vector: Vectors | None,
+        *,
+        mode: Mode = "hybrid",
+        only: Sequence[int] | None = None,
+        n: int = SearchSettings.candidates,
+    ) -> Candidates:
+        """The passages that pass the filters and come in the top n of a ranking the mode
+        uses (passages, sentences, keywords), each scored on every part the mode needs.
+        `vector` is the query's embedding (None in keyword mode)."""
+        allowed = self._allowed(parsed, only)
+        rows_found: set[int] = set()
+        keyword = None
+        if allowed is None or allowed.any():
+            if mode != "dense":
+                keyword = self._keyword_scores(parsed)
+                rows_found.update(self._top_rows(keyword, allowed, n))
+            if mode != "keyword":
+                assert vector is not None, "meaning needs the query's vector"
+                rows_found.update(self._dense_candidates(vector, allowed, n))
+        rows = sorted(rows_found)
+        pids = [int(self._keywords.passage_ids[r]) for r in rows]
+        zeros = np.zeros(len(rows), dtype=np.float32)
+        whole, sentence = zeros, zeros
+        best: list[int | None] = [None] * len(rows)
+        if vector is not None and mode != "keyword":
+            whole, sentence, best = self._dense_scores(vector, pids)
+        kw = keyword[rows] if keyword is not None else zeros
+        # How far keywords single out a few passages is a property of the query over the whole
+        # library: inside a filter of a few passages their scores alone would always look focused.
+        focus = keyword_focus(keyword) if keyword is not None else 0.0
+        return Candidates(pids, whole, sentence, best, kw, keyword_focus=focus)
+
+    # -- filters --------------------------------------------------------------------------------
+
+    def _allowed(
+        self, parsed: ParsedQuery, only: Sequence[int] | None
+    ) -> npt.NDArray[np.bool_] | None:
+        """Rows a hit may come from, or None for all of them."""
+        mask: npt.NDArray[np.bool_] | None = None
+        size = len(self._keywords)
+        if only is not None:
+            mask = np.zeros(size, dtype=bool)
+            rows = [self._keywords.row_of(pid) for pid in only]
+            mask[[r for r in rows if r is not None]] = True
+        for phrase in parsed.phrases:
+            inside = self._rows_with(phrase, exact=True)
+            mask = inside if mask is None else mask & inside
+        for excluded in parsed.excluded:
+            # -word leaves out every form of the word (stem); -"a phrase" that phrase exactly
+            inside = self._rows_with(excluded, exact=len(words(excluded)) > 1)
+            mask = ~inside if mask is None else mask & ~inside
+        return mask
+
+    def _rows_with(self, phrase: str, *, exact: bool) -> npt.NDArray[np.bool_]:
+        """Rows whose text holds `phrase` (whole words, accents and case aside), or with
+        exact=False a word of the same stem."""
+        mask = np.zeros(len(self._keywords), dtype=bool)
+        terms = stems(phrase)
+        if not terms:
+            return mask
+        rows = self._keywords.rows_containing(terms[0])
+        for term in terms[1:]:
+            rows = np.intersect1d(rows, self._keywords.rows_containing(term))
+        if not exact:
+            mask[rows] = True
+            return mask
+        pattern = phrase_pattern(phrase)
+        pids = [int(self._keywords.passage_ids[r]) for r in rows]
+        texts = self._store.texts(pids)
+        for row, pid in zip(rows, pids, strict=True):
+            if pattern.search(fold(texts[pid])):
+                mask[row] = True
+        return mask
+
+    # -- scores ---------------------------------------------------------------------------------
+
+    def _keyword_scores(self, parsed: ParsedQuery) -> npt.NDArray[np.float32]:
+        terms = query_terms(parsed.text)
+        raw = self._keywords.scores(terms)
+        perfect = self._keywords.perfect_score(terms)
+        return raw / perfect if perfect > 0 else raw
+
+    def _top_rows(
+        self, scores: npt.NDArray[np.float32], allowed: npt.NDArray[np.bool_] | None, n: int
+    ) -> list[int]:
+        """The n best-scoring rows that hold at least one query word."""
+        masked = scores if allowed is None else np.where(allowed, scores, 0.0)
+        n = min(n, len(masked))
+        if n == 0:
+            return []
+        top = np.argpartition(-masked, n - 1)[:n]
+        return [int(r) for r in top if masked[r] > 0]
+
+    def _dense_candidates(
+        self, vector: npt.NDArray[np.float32], allowed: npt.NDArray[np.bool_] | None, n: int
+    ) -> list[int]:
+        only = None
+        if allowed is not None:
+            only = [int(pid) for pid in self._keywords.passage_ids[allowed]]
+        rows: list[int] = []
+        for _score, pid in self._store.dense_search(vector, n, only):
+            row = self._keywords.row_of(pid)
+            if row is not None:
+                rows.append(row)
+        if len(self._sentences):
+            _scores, ids = self._sentences.best(vector, n)
+            for sid in ids:
+                if sid < 0:
+                    continue
+                row = self._keywords.row_of(passage_of(int(sid))[0])
+                if row is not None and (allowed is None or allowed[row]):
+                    rows.append(row)
+        return rows
+
+    def _dense_scores(
+        self, vector: npt.NDArray[np.float32], pids: Sequence[int]
+    ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32], list[int | None]]:
+        """(passage cosine, best sentence cosine, best sentence ordinal) of each passage; a
+        passage without sentence vectors counts as its own best sentence."""
+        query = vector.reshape(-1)
+        whole = (self._store.passage_vectors(pids) @ query).astype(np.float32)
+        counts = self._store.sentence_counts(pids)
+        ids = [sentence_ids(pid, counts.get(pid, 0)) for pid in pids]
+        flat = np.concatenate(ids) if ids else np.empty(0, dtype=np.int64)
+        try:
+            sims = self._sentences.vectors(flat) @ query
+        except KeyError:  # sentence rows without vectors: rank by the passages alone
+            return whole, whole.copy(), [None] * len(pids)
+        best_score = whole.copy()
+        best: list[int | None] = [None] * len(pids)
+        at = 0
+        for i, sid in enumerate(ids):
+            if len(sid):
+                part = sims[at : at + len(sid)]
+                j = int(np.argmax(part))
+                best_score[i], best[i] = part[j], j
+            at += len(sid)
+        return whole, best_score, best

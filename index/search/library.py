@@ -1,0 +1,413 @@
+"""Reading an index: search, "more like this", and browsing stories and passages.
+
+lib = Library.open()                # the default index; the model loads on first query
+for hit in lib.search("a dancer doubts she is good enough", k=5):
+    print(hit.score, hit.passage.story_title, hit.passage.text)
+
+A hybrid search has two stages (index/search/fusion.py): `first_stage()` answers in milliseconds,
+`refine()` reorders its best by token match, which runs the model. The window shows the first
+and then the refined answer without doing the first stage's work twice; `search()` does both.
+The model never runs while the database lock is held, so a story load or a comparison submitted
+meanwhile does not wait for it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from index.embed.model import Embedder, Vectors
+from index.errors import IndexCorrupt, IndexIncompatible, QueryError
+from index.search.candidates import Ranker
+from index.search.explain import explain
+from index.search.fusion import MODES, Candidates, Mode, Ranked, SearchSettings
+from index.search.query import ParsedQuery, literal_query, parse_query
+from index.search.rerank import RERANK_DEPTH, Reranker
+from index.search.results import Hit, IndexInfo, Passage, Story, Why
+from index.search.token_match import TokenMatcher
+from index.store.database import PassageRow, StoryRow
+from index.store.generation import Generation
+from index.store.generations import IndexDir
+from index.store.vectors import one_numpy_blas_thread
+from index.text.passages import split_passages
+
+MAX_K = 1000
+
+Neighbours = dict[tuple[int, int], Passage]  # by (story id, ordinal)
+
+
+@dataclass(frozen=True)
+class FirstStage:
+    """A search's first answer and what refine() needs to reorder it without redoing it."""
+
+    query: ParsedQuery
+    mode: Mode
+    k: int
+    candidates: Candidates
+    hits: list[Hit]  # the first stage's k best, ready to show
+    context: bool  # whether hits carry their neighbouring passages
+
+
+class Library:
+    """An open index generation with the model that reads it. Safe to share between threads."""
+
+    def __init__(self, layout: IndexDir, generation: Generation, embedder: Embedder) -> None:
+        self.layout = layout
+        self._generation = generation
+        self.embedder = embedder
+        with generation.database() as database:
+            self._stories = {row.id: row for row in database.stories()}
+        self.settings = SearchSettings()  # benchmarks/eval varies these; the defaults are tuned
+        self.reranker: Reranker | None = None  # see index/search/rerank.py; none ships
+        self.token_matcher = TokenMatcher(embedder.token_vectors)  # its cache size may be set
+        self._ranker = Ranker(generation, generation.sentences, generation.keywords)
+
+    @classmethod
+    def open(
+        cls, index_dir: str | Path | None = None, *, embedder: Embedder | None = None
+    ) -> Library:
+        """Open the live generation; a foreign model, old format or damage gives a clear error."""
+        from index.paths import default_index_dir
+
+        layout = IndexDir(Path(index_dir) if index_dir is not None else default_index_dir())
+        generation = _open_live(layout)
+        try:
+            meta = generation.meta
+            embedder = embedder or Embedder(meta.get("model_ref"))
+            if embedder.name != meta.get("model_name"):
+                raise IndexIncompatible(
+                    f"This index was built with model {meta.get('model_name')}, not "
+                    f"{embedder.name}. Search it with that model, or rebuild it (`--rebuild`)."
+                )
+        except BaseException:
+            generation.close()
+            raise
+        return cls(layout, generation, embedder)
+
+    @property
+    def generation(self) -> Path:
+        """The directory of the generation this library reads."""
+        return self._generation.path
+
+    def close(self) -> None:
+        self._generation.close()
+
+    def __enter__(self) -> Library:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    # -- browsing -----------------------------------------------------------------------------
+
+    def info(self) -> IndexInfo:
+        with self._generation.database() as database:
+            return IndexInfo(
+                path=self.layout.path,
+                generation=self.generation.name,
+                stories=len(self._stories),
+                passages=len(self._generation.vectors),
+                meta=database.meta(),
+                sources=database.sources()[0],
+            )
+
+    def stories(self) -> list[Story]:
+        return [_story(row) for row in self._stories.values()]
+
+    def story_text(self, story_id: int) -> str:
+        with self._generation.database() as database:
+            return database.story_text(story_id)
+
+    def passages(self, story_id: int) -> list[Passage]:
+        """A story's passages in reading order."""
+        with self._generation.database() as database:
+            text = database.story_text(story_id)
+            rows = database.story_passages(story_id)
+            sentences = database.sentences_of([row.id for row in rows])
+        return [self._passage(row, text[row.start : row.end], sentences[row.id]) for row in rows]
+
+    def passage(self, passage_id: int) -> Passage:
+        found, _ = self._passages([passage_id])
+        if passage_id not in found:
+            raise QueryError(f"No passage {passage_id} in this index.")
+        return found[passage_id]
+
+    def find_story(self, name: str) -> Story:
+        """A story by title or file name, case-insensitively; for --story on the command line."""
+        wanted = name.casefold()
+        matches = [
+            row
+            for row in self._stories.values()
+            if wanted in (row.title.casefold(), Path(row.path).name.casefold(), row.path.casefold())
+            or Path(row.path).stem.casefold() == wanted
+        ]
+        if len(matches) != 1:
+            titles = ", ".join(sorted(r.title for r in self._stories.values()))
+            what = "No story" if not matches else "More than one story"
+            raise QueryError(f"{what} is called {name!r}. Stories: {titles}")
+        return _story(matches[0])
+
+    # -- search -------------------------------------------------------------------------------
+
+    def search(
+        self,
+        query: str,
+        k: int = 10,
+        stories: Sequence[int] | None = None,
+        *,
+        mode: Mode = "hybrid",
+        literal: bool = False,
+        token_match: bool = True,
+        context: bool = False,
+    ) -> list[Hit]:
+        """The k best passages for `query`, optionally within some stories.
+
+        "hybrid" fuses meaning (passage and best sentence) with keywords; "dense" is meaning
+        alone, "keyword" BM25 alone. The query may hold "exact phrases" and -excluded words
+        (index/search/query.py) unless `literal`, for text that is not typed as a query (a
+        passage). Each hit says why it matched (Hit.why); with `context` it also carries the
+        passages before and after it. `token_match=False` stops after the first stage.
+        """
+        first = self.first_stage(query, k, stories, mode=mode, literal=literal, context=context)
+        return self.refine(first) if token_match else first.hits
+
+    def first_stage(
+        self,
+        query: str,
+        k: int = 10,
+        stories: Sequence[int] | None = None,
+        *,
+        mode: Mode = "hybrid",
+        literal: bool = False,
+        context: bool = False,
+    ) -> FirstStage:
+        """Everything of a search but token match: milliseconds. See search()."""
+        if mode not in MODES:
+            raise QueryError(f"Unknown search mode {mode!r}; choose one of {', '.join(MODES)}.")
+        k = _check_k(k)
+        parsed = parse_query(query) if not literal else literal_query(query)
+        vector = self.embed_query(parsed.text) if mode != "keyword" else None
+        only = None
+        if stories is not None:
+            with self._generation.database() as database:
+                only = database.passage_ids_of_stories(stories)
+        candidates = Candidates.none()
+        if only is None or only:
+            n = max(self.settings.candidates, k)
+            with one_numpy_blas_thread():
+                candidates = self._ranker.candidates(parsed, vector, mode=mode, only=only, n=n)
+        ranked = candidates.ranked(k, mode, self._first_stage_settings())
+        hits = self._explained_hits(ranked, parsed, context)
+        return FirstStage(parsed, mode, k, candidates, hits, context)
+
+    def refine(self, first: FirstStage) -> list[Hit]:
+        """The final answer: in hybrid mode the first stage's best reordered by token match
+        (and by the reranker, when one is set); other modes are final after the first stage."""
+        settings = self.settings
+        candidates = first.candidates
+        reorders = first.mode == "hybrid" and settings.rerank_depth > 0
+        if not reorders and self.reranker is None:
+            return first.hits
+        if reorders and candidates.passage_ids:
+            candidates = self._token_matched(first.query, candidates)
+        depth = max(first.k, RERANK_DEPTH) if self.reranker is not None else first.k
+        ranked = candidates.ranked(depth, first.mode, settings)
+        if self.reranker is not None:
+            ranked = self._reranked(first.query.text, ranked)[: first.k]
+        return self._explained_hits(ranked, first.query, first.context)
+
+    def score_candidates(
+        self,
+        query: str,
+        *,
+        vector: Vectors | None = None,
+        mode: Mode = "hybrid",
+        n: int | None = None,
+    ) -> Candidates:
+        """What search() ranks, before ranking: each candidate with every part of its score,
+        token match included in hybrid mode. For tuning and evaluation (benchmarks/eval);
+        `vector` saves re-embedding the query."""
+        parsed = parse_query(query)
+        if vector is None and mode != "keyword":
+            vector = self.embed_query(parsed.text)
+        size = n if n is not None else self.settings.candidates
+        with one_numpy_blas_thread():
+            found = self._ranker.candidates(parsed, vector, mode=mode, n=size)
+        if mode == "hybrid" and self.settings.rerank_depth > 0 and found.passage_ids:
+            found = self._token_matched(parsed, found)
+        return found
+
+    def similar(
+        self,
+        passage_id: int,
+        k: int = 10,
+        *,
+        other_stories: bool = False,
+        stories: Sequence[int] | None = None,
+        context: bool = False,
+    ) -> list[Hit]:
+        """ "More like this": passages closest to a stored passage (never the passage itself),
+        by cosine of the passage vectors; optionally only from some stories."""
+        k = _check_k(k)
+        source = self.passage(passage_id)
+        try:
+            vector = self._generation.vectors.vector(passage_id)[None, :]
+        except KeyError:
+            raise QueryError(f"No vector for passage {passage_id}; rebuild the index.") from None
+        with self._generation.database() as database:
+            leave_out = set(
+                database.passage_ids_of_stories([source.story_id])
+                if other_stories
+                else [passage_id]
+            )
+            only = None
+            if stories is not None:
+                only = [p for p in database.passage_ids_of_stories(stories) if p not in leave_out]
+                if not only:
+                    return []
+        exclude = None if only is not None else sorted(leave_out)
+        found = self._generation.dense_search(vector, k, only, exclude)
+        passages, near = self._passages([pid for _, pid in found], context=context)
+        return [
+            _hit(rank, score, passages[pid], Why(dense=score), near)
+            for rank, (score, pid) in enumerate(found, start=1)
+        ]
+
+    def embed_query(self, query: str) -> Vectors:
+        """One normalised vector. A query longer than the model reads is embedded in sentence
+        chunks that each fit, and their mean is used: nothing of the query is cut off."""
+        text = query.strip()
+        if not text:
+            raise QueryError("The query is empty: type what you are looking for.")
+        tokens = self.embedder.tokens
+        if tokens.count(text) <= tokens.max_tokens:
+            return self.embedder.encode([text])
+        chunks = [text[p.start : p.end] for p in split_passages(text, tokens)]
+        mean = self.embedder.encode(chunks).mean(axis=0, keepdims=True)
+        normalised: Vectors = (mean / np.linalg.norm(mean, axis=1, keepdims=True)).astype(
+            np.float32
+        )
+        return normalised
+
+    # -- the stages' parts --------------------------------------------------------------------
+
+    def _first_stage_settings(self) -> SearchSettings:
+        return replace(self.settings, rerank_depth=0)
+
+    def _token_matched(self, parsed: ParsedQuery, candidates: Candidates) -> Candidates:
+        """The candidates with their first stage's best scored by token match. The model reads
+        the query and any passage not yet cached here, with no lock held."""
+        rows = candidates.token_rows_to_match(self.settings)
+        ids = [candidates.passage_ids[i] for i in rows]
+        texts = self._generation.texts(ids)
+        matcher = self.token_matcher
+        scores = matcher.scores(matcher.query(parsed.text), {pid: texts[pid] for pid in ids})
+        return candidates.with_tokens(scores, rows)
+
+    def _reranked(self, query: str, ranked: list[Ranked]) -> list[Ranked]:
+        assert self.reranker is not None
+        texts = self._generation.texts([r.passage_id for r in ranked])
+        scores = self.reranker.score(query, [texts[r.passage_id] for r in ranked])
+        order = sorted(range(len(ranked)), key=lambda i: -float(scores[i]))
+        return [
+            Ranked(
+                ranked[i].passage_id,
+                float(scores[i]),
+                ranked[i].dense,
+                ranked[i].keyword,
+                ranked[i].best_sentence,
+            )
+            for i in order
+        ]
+
+    def _explained_hits(
+        self, ranked: Sequence[Ranked], parsed: ParsedQuery, context: bool
+    ) -> list[Hit]:
+        passages, near = self._passages([r.passage_id for r in ranked], context=context)
+        return [
+            _hit(
+                rank,
+                r.score,
+                passages[r.passage_id],
+                explain(r, passages[r.passage_id], parsed),
+                near,
+            )
+            for rank, r in enumerate(ranked, start=1)
+        ]
+
+    def _passages(
+        self, ids: Sequence[int], *, context: bool = False
+    ) -> tuple[dict[int, Passage], Neighbours]:
+        """The passages with these ids, in four statements however many there are; with
+        `context` also their neighbours, by (story id, ordinal)."""
+        with self._generation.database() as database:
+            rows = database.passages_by_id(ids)
+            near: dict[tuple[int, int], PassageRow] = {}
+            if context:
+                places = [(r.story_id, r.ordinal + step) for r in rows.values() for step in (-1, 1)]
+                near = database.passages_at(places)
+            wanted = [*rows, *(r.id for r in near.values())]
+            texts = database.passage_texts(wanted)
+            sentences = database.sentences_of(wanted)
+        neighbours = {
+            place: self._passage(r, texts[r.id], sentences[r.id]) for place, r in near.items()
+        }
+        return {
+            pid: self._passage(r, texts[pid], sentences[pid]) for pid, r in rows.items()
+        }, neighbours
+
+    def _passage(self, row: PassageRow, text: str, sentences: Sequence[tuple[int, int]]) -> Passage:
+        story = self._stories[row.story_id]
+        return Passage(
+            id=row.id,
+            story_id=row.story_id,
+            story_title=story.title,
+            ordinal=row.ordinal,
+            story_passage_count=story.passage_count,
+            start=row.start,
+            end=row.end,
+            text=text,
+            sentences=tuple(sentences),
+        )
+
+
+def _open_live(layout: IndexDir) -> Generation:
+    """The live generation. A writer may publish the next one and remove this one between
+    reading CURRENT and opening its files: that is no damage, so it is opened again, once."""
+    seen = layout.current()
+    try:
+        return Generation.open(seen)
+    except IndexCorrupt:
+        if layout.current() == seen:
+            raise
+    return Generation.open(layout.current())
+
+
+def _hit(rank: int, score: float, passage: Passage, why: Why, near: Neighbours) -> Hit:
+    return Hit(
+        rank=rank,
+        score=score,
+        passage=passage,
+        before=near.get((passage.story_id, passage.ordinal - 1)),
+        after=near.get((passage.story_id, passage.ordinal + 1)),
+        why=why,
+    )
+
+
+def _story(row: StoryRow) -> Story:
+    return Story(
+        id=row.id,
+        title=row.title,
+        path=row.path,
+        passage_count=row.passage_count,
+        source_format=row.source_format,
+    )
+
+
+def _check_k(k: int) -> int:
+    if not 1 <= k <= MAX_K:
+        raise QueryError(f"k must be between 1 and {MAX_K}, not {k}.")
+    return k

@@ -1,0 +1,123 @@
+"""Late interaction: a passage scored by how well each word of the query finds its match among
+the passage's words, both read in context by the same model (no other model, nothing stored).
+
+One vector per passage or per sentence is the mean of its token vectors: the detail a paraphrase
+recalls ("sunlight" for "sun-kissed", "songwriter" for "musician") is averaged with everything
+else the passage says, and among passages that share a theme the pooled vectors barely differ.
+Token vectors keep it: each query token takes its best cosine over the passage's tokens (MaxSim,
+as in ColBERT), and the passage scores their mean. Query tokens of content words weigh 1, those
+of stopwords and punctuation SearchSettings.function_weight (tuned on public data to 1: the
+context they carry counts as much; lower weights did worse on proverbs).
+
+The search re-reads only the few passages it reranks (SearchSettings.rerank_depth), so nothing
+grows on disk; their token vectors are kept in memory for the next query (`cache_passages`).
+"""
+
+from __future__ import annotations
+
+import bisect
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from index.text.folding import WORD, fold
+from index.text.stems import is_stopword
+
+Vectors = npt.NDArray[np.float32]
+Spans = list[tuple[int, int]]
+Encode = Callable[[Sequence[str]], list[tuple[Vectors, Spans]]]
+
+
+@dataclass(frozen=True)
+class QueryTokens:
+    vectors: Vectors  # one normalised row per query token, content words first
+    content: int  # how many rows are content words (the rest: stopwords and punctuation)
+
+
+@dataclass(frozen=True)
+class TokenScores:
+    """Per passage, the mean best cosine of the query's content tokens and of the rest."""
+
+    content: npt.NDArray[np.float32]
+    function: npt.NDArray[np.float32]
+    content_count: int
+    function_count: int
+
+    def combined(self, function_weight: float) -> npt.NDArray[np.float32]:
+        n_c, n_f = self.content_count, function_weight * self.function_count
+        if n_c + n_f <= 0:
+            return np.zeros_like(self.content)
+        return ((n_c * self.content + n_f * self.function) / (n_c + n_f)).astype(np.float32)
+
+
+class TokenMatcher:
+    def __init__(self, encode: Encode, cache_passages: int = 512) -> None:
+        self._encode = encode
+        self.cache_passages = cache_passages
+        self._cache: OrderedDict[int, npt.NDArray[np.float16]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def query(self, text: str) -> QueryTokens:
+        [(vectors, spans)] = self._encode([text])
+        content = _content_tokens(text, spans)
+        if not content.any():  # a query of stopwords only: every token counts as content
+            content[:] = True
+        order = np.concatenate([np.flatnonzero(content), np.flatnonzero(~content)])
+        return QueryTokens(vectors[order], int(content.sum()))
+
+    def scores(self, query: QueryTokens, texts: Mapping[int, str]) -> TokenScores:
+        """MaxSim of the query against each passage, in the order of `texts`. Passages not
+        cached are read by the model outside the cache's lock, so searches in two threads
+        wait for each other only to look up and store."""
+        ids = list(texts)
+        with self._lock:
+            missing = {pid: texts[pid] for pid in ids if pid not in self._cache}
+        read = self._read(missing)
+        with self._lock:
+            self._cache.update(read)
+            for pid in ids:
+                self._cache.move_to_end(pid)
+            passages = [read.get(pid, self._cache.get(pid)) for pid in ids]
+            self._trim()
+        content = np.zeros(len(ids), dtype=np.float32)
+        function = np.zeros(len(ids), dtype=np.float32)
+        n_c = query.content
+        for i, tokens in enumerate(passages):
+            if tokens is None or len(tokens) == 0:
+                continue
+            best = (query.vectors @ tokens.T.astype(np.float32)).max(axis=1)
+            content[i] = best[:n_c].mean() if n_c else 0.0
+            function[i] = best[n_c:].mean() if len(best) > n_c else 0.0
+        return TokenScores(content, function, n_c, len(query.vectors) - n_c)
+
+    def _read(self, missing: Mapping[int, str]) -> dict[int, npt.NDArray[np.float16]]:
+        if not missing:
+            return {}
+        encoded = self._encode(list(missing.values()))
+        return {
+            pid: vectors.astype(np.float16)
+            for pid, (vectors, _spans) in zip(missing, encoded, strict=True)
+        }
+
+    def _trim(self) -> None:
+        while len(self._cache) > self.cache_passages:
+            self._cache.popitem(last=False)
+
+
+def _content_tokens(text: str, spans: Spans) -> npt.NDArray[np.bool_]:
+    """Which tokens lie in a word that is neither a stopword nor free of letters."""
+    folded = fold(text)
+    source = folded if len(folded) == len(text) else text.casefold()
+    found = [(m.start(), m.end(), m.group()) for m in WORD.finditer(source)]
+    starts = [start for start, _, _ in found]
+    content = np.zeros(len(spans), dtype=bool)
+    for i, (start, _end) in enumerate(spans):
+        at = bisect.bisect_right(starts, start) - 1
+        if at >= 0 and start < found[at][1]:
+            word = found[at][2]
+            content[i] = not is_stopword(word) and any(c.isalpha() for c in word)
+    return content

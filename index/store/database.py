@@ -1,0 +1,340 @@
+"""The SQLite half of an index: stories (with their exact text), passages, sentences, metadata.
+
+Offsets are character offsets into the stored story text, so every passage and sentence can be
+sliced back out of it exactly, even after the original file has moved or changed.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from index.errors import REBUILD_ADVICE, IndexCorrupt, IndexIncompatible
+
+SCHEMA_VERSION = 2  # 2: sentence vectors and keyword index beside the passage vectors
+
+_SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE sources (
+    path TEXT PRIMARY KEY,
+    excluded INTEGER NOT NULL DEFAULT 0      -- 1: a story the person removed from a folder source
+);
+CREATE TABLE stories (
+    id INTEGER PRIMARY KEY,
+    path TEXT NOT NULL UNIQUE,
+    title TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    source_format TEXT NOT NULL,
+    text TEXT NOT NULL
+);
+CREATE TABLE passages (
+    id INTEGER PRIMARY KEY,                  -- the FAISS id
+    story_id INTEGER NOT NULL REFERENCES stories(id) ON DELETE CASCADE,
+    ordinal INTEGER NOT NULL,
+    start INTEGER NOT NULL,
+    end INTEGER NOT NULL,
+    token_count INTEGER NOT NULL,
+    UNIQUE (story_id, ordinal)
+);
+CREATE TABLE sentences (
+    passage_id INTEGER NOT NULL REFERENCES passages(id) ON DELETE CASCADE,
+    ordinal INTEGER NOT NULL,
+    start INTEGER NOT NULL,
+    end INTEGER NOT NULL,
+    PRIMARY KEY (passage_id, ordinal)
+) WITHOUT ROWID;
+"""
+
+
+@dataclass(frozen=True)
+class StoryRow:
+    id: int
+    path: str
+    title: str
+    content_hash: str
+    source_format: str
+    passage_count: int
+
+
+@dataclass(frozen=True)
+class PassageRow:
+    id: int
+    story_id: int
+    ordinal: int
+    start: int
+    end: int
+    token_count: int
+
+
+@dataclass(frozen=True)
+class NewPassage:
+    """A passage about to be stored; its id is also its vector's id in FAISS."""
+
+    id: int
+    ordinal: int
+    start: int
+    end: int
+    token_count: int
+    sentences: Sequence[tuple[int, int]]
+
+
+class Store:
+    """One SQLite database of an index generation. Not thread-safe: one per thread."""
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self._db = connection
+
+    @classmethod
+    def create(cls, path: Path) -> Store:
+        db = sqlite3.connect(path)
+        db.executescript(_SCHEMA)
+        store = cls(db)
+        store.set_meta({"schema_version": str(SCHEMA_VERSION)})
+        return store
+
+    @classmethod
+    def open(cls, path: Path, *, writable: bool = False) -> Store:
+        """Open and check the schema version; damage becomes IndexCorrupt, not a traceback."""
+        if not path.is_file():
+            raise IndexCorrupt(f"The index database is missing ({path}). {REBUILD_ADVICE}")
+        mode = "rw" if writable else "ro"
+        db = None
+        try:
+            db = sqlite3.connect(f"{path.as_uri()}?mode={mode}", uri=True, check_same_thread=False)
+            db.execute("PRAGMA foreign_keys = ON")
+            store = cls(db)
+            version = store.meta().get("schema_version")
+        except sqlite3.DatabaseError as exc:
+            if db is not None:
+                db.close()
+            raise IndexCorrupt(f"The index database is damaged ({exc}). {REBUILD_ADVICE}") from exc
+        if version != str(SCHEMA_VERSION):
+            db.close()
+            raise IndexIncompatible(
+                f"This index uses storage format {version}, and this Storylens reads format "
+                f"{SCHEMA_VERSION}. {REBUILD_ADVICE}"
+            )
+        return store
+
+    def close(self) -> None:
+        self._db.close()
+
+    def commit(self) -> None:
+        self._db.commit()
+
+    def copy_to(self, path: Path) -> Store:
+        """A consistent copy (SQLite's backup API), the start of the next generation."""
+        target = sqlite3.connect(path)
+        self._db.backup(target)
+        target.execute("PRAGMA foreign_keys = ON")
+        return Store(target)
+
+    # -- metadata and sources ---------------------------------------------------------------
+
+    def meta(self) -> dict[str, str]:
+        return dict(self._db.execute("SELECT key, value FROM meta"))
+
+    def set_meta(self, values: dict[str, str]) -> None:
+        self._db.executemany(
+            "INSERT INTO meta (key, value) VALUES (?, ?) "
+            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            values.items(),
+        )
+
+    def sources(self) -> tuple[list[str], set[str]]:
+        """(included roots in the order added, excluded story paths)."""
+        rows = self._db.execute("SELECT path, excluded FROM sources ORDER BY rowid").fetchall()
+        return [p for p, ex in rows if not ex], {p for p, ex in rows if ex}
+
+    def add_sources(self, paths: Iterable[str]) -> None:
+        self._db.executemany(
+            "INSERT INTO sources (path, excluded) VALUES (?, 0) "
+            "ON CONFLICT(path) DO UPDATE SET excluded = 0",
+            ((p,) for p in paths),
+        )
+
+    def remove_source(self, path: str) -> None:
+        """Forget a root; a story inside a folder root is excluded instead."""
+        included, _ = self.sources()
+        if path in included:
+            self._db.execute("DELETE FROM sources WHERE path = ?", (path,))
+        else:
+            self._db.execute(
+                "INSERT INTO sources (path, excluded) VALUES (?, 1) "
+                "ON CONFLICT(path) DO UPDATE SET excluded = 1",
+                (path,),
+            )
+
+    # -- stories ------------------------------------------------------------------------------
+
+    def stories(self) -> list[StoryRow]:
+        rows = self._db.execute(
+            "SELECT s.id, s.path, s.title, s.content_hash, s.source_format, "
+            "(SELECT COUNT(*) FROM passages p WHERE p.story_id = s.id) "
+            "FROM stories s ORDER BY s.title COLLATE NOCASE, s.path"
+        )
+        return [StoryRow(*row) for row in rows]
+
+    def story_text(self, story_id: int) -> str:
+        row = self._db.execute("SELECT text FROM stories WHERE id = ?", (story_id,)).fetchone()
+        if row is None:
+            raise KeyError(story_id)
+        return str(row[0])
+
+    def add_story(
+        self, *, path: str, title: str, content_hash: str, source_format: str, text: str
+    ) -> int:
+        cursor = self._db.execute(
+            "INSERT INTO stories (path, title, content_hash, source_format, text) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (path, title, content_hash, source_format, text),
+        )
+        assert cursor.lastrowid is not None
+        return cursor.lastrowid
+
+    def delete_story(self, story_id: int) -> list[int]:
+        """Delete a story with its passages; returns the passage ids (to drop their vectors)."""
+        ids = [
+            row[0]
+            for row in self._db.execute("SELECT id FROM passages WHERE story_id = ?", (story_id,))
+        ]
+        self._db.execute("DELETE FROM stories WHERE id = ?", (story_id,))
+        return ids
+
+    # -- passages -----------------------------------------------------------------------------
+
+    def add_passages(self, story_id: int, passages: Iterable[NewPassage]) -> None:
+        for p in passages:
+            self._db.execute(
+                "INSERT INTO passages (id, story_id, ordinal, start, end, token_count) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (p.id, story_id, p.ordinal, p.start, p.end, p.token_count),
+            )
+            self._db.executemany(
+                "INSERT INTO sentences (passage_id, ordinal, start, end) VALUES (?, ?, ?, ?)",
+                ((p.id, i, s, e) for i, (s, e) in enumerate(p.sentences)),
+            )
+
+    def passage_count(self) -> int:
+        return int(self._db.execute("SELECT COUNT(*) FROM passages").fetchone()[0])
+
+    def max_passage_id(self) -> int:
+        return int(self._db.execute("SELECT COALESCE(MAX(id), -1) FROM passages").fetchone()[0])
+
+    def passages_by_id(self, ids: Sequence[int]) -> dict[int, PassageRow]:
+        found: dict[int, PassageRow] = {}
+        for chunk in _chunks(ids, 500):
+            marks = ",".join("?" * len(chunk))
+            for row in self._db.execute(
+                "SELECT id, story_id, ordinal, start, end, token_count FROM passages "
+                f"WHERE id IN ({marks})",
+                chunk,
+            ):
+                found[row[0]] = PassageRow(*row)
+        return found
+
+    def passage_at(self, story_id: int, ordinal: int) -> PassageRow | None:
+        row = self._db.execute(
+            "SELECT id, story_id, ordinal, start, end, token_count FROM passages "
+            "WHERE story_id = ? AND ordinal = ?",
+            (story_id, ordinal),
+        ).fetchone()
+        return PassageRow(*row) if row else None
+
+    def story_passages(self, story_id: int) -> list[PassageRow]:
+        rows = self._db.execute(
+            "SELECT id, story_id, ordinal, start, end, token_count FROM passages "
+            "WHERE story_id = ? ORDER BY ordinal",
+            (story_id,),
+        )
+        return [PassageRow(*row) for row in rows]
+
+    def passage_ids_of_stories(self, story_ids: Iterable[int]) -> list[int]:
+        ids: list[int] = []
+        for chunk in _chunks(list(story_ids), 500):
+            marks = ",".join("?" * len(chunk))
+            ids.extend(
+                row[0]
+                for row in self._db.execute(
+                    f"SELECT id FROM passages WHERE story_id IN ({marks})", chunk
+                )
+            )
+        return ids
+
+    def sentences(self, passage_id: int) -> list[tuple[int, int]]:
+        rows = self._db.execute(
+            "SELECT start, end FROM sentences WHERE passage_id = ? ORDER BY ordinal",
+            (passage_id,),
+        )
+        return [(int(s), int(e)) for s, e in rows]
+
+    def sentence_counts(self, passage_ids: Sequence[int]) -> dict[int, int]:
+        counts: dict[int, int] = {}
+        for chunk in _chunks(passage_ids, 500):
+            marks = ",".join("?" * len(chunk))
+            counts.update(
+                self._db.execute(
+                    "SELECT passage_id, COUNT(*) FROM sentences "
+                    f"WHERE passage_id IN ({marks}) GROUP BY passage_id",
+                    chunk,
+                )
+            )
+        return counts
+
+    def passage_texts(self, ids: Sequence[int]) -> dict[int, str]:
+        """Each passage's text, sliced from its story inside SQLite (one statement per 500)."""
+        texts: dict[int, str] = {}
+        for chunk in _chunks(ids, 500):
+            marks = ",".join("?" * len(chunk))
+            texts.update(
+                self._db.execute(
+                    "SELECT p.id, substr(s.text, p.start + 1, p.end - p.start) "
+                    f"FROM passages p JOIN stories s ON s.id = p.story_id WHERE p.id IN ({marks})",
+                    chunk,
+                )
+            )
+        return texts
+
+    def sentences_of(self, ids: Sequence[int]) -> dict[int, list[tuple[int, int]]]:
+        """Each passage's sentences (story offsets) in order; [] for a passage without any."""
+        found: dict[int, list[tuple[int, int]]] = {pid: [] for pid in ids}
+        for chunk in _chunks(ids, 500):
+            marks = ",".join("?" * len(chunk))
+            for pid, start, end in self._db.execute(
+                "SELECT passage_id, start, end FROM sentences "
+                f"WHERE passage_id IN ({marks}) ORDER BY passage_id, ordinal",
+                chunk,
+            ):
+                found[pid].append((int(start), int(end)))
+        return found
+
+    def passages_at(self, places: Sequence[tuple[int, int]]) -> dict[tuple[int, int], PassageRow]:
+        """The passages at these (story id, ordinal) places; places without one are left out."""
+        found: dict[tuple[int, int], PassageRow] = {}
+        for first in range(0, len(places), 250):
+            chunk = places[first : first + 250]
+            marks = ",".join("(?, ?)" for _ in chunk)
+            for row in self._db.execute(
+                "SELECT id, story_id, ordinal, start, end, token_count FROM passages "
+                f"WHERE (story_id, ordinal) IN (VALUES {marks})",
+                [value for place in chunk for value in place],
+            ):
+                found[(row[1], row[2])] = PassageRow(*row)
+        return found
+
+    def slice_story(self, story_id: int, start: int, end: int) -> str:
+        """A piece of a story's text without loading the whole story (SQLite counts characters)."""
+        row = self._db.execute(
+            "SELECT substr(text, ?, ?) FROM stories WHERE id = ?",
+            (start + 1, end - start, story_id),
+        ).fetchone()
+        if row is None:
+            raise KeyError(story_id)
+        return str(row[0])
+
+
+def _chunks(items: Sequence[int], size: int) -> Iterator[Sequence[int]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]

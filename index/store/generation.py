@@ -1,0 +1,121 @@
+"""One published generation opened for reading: its database, passage and sentence vectors and
+keyword index, checked against each other once, at open.
+
+Search reads passages through it (it implements the PassageStore port of
+index/search/candidates.py). One lock guards the SQLite connection, which the window's workers
+share; vectors and keywords are read-only once open, so they need none.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from index.errors import REBUILD_ADVICE, IndexCorrupt, IndexIncompatible
+from index.store.database import Store
+from index.store.generations import DATABASE_NAME, VECTORS_NAME
+from index.store.keywords import KeywordIndex
+from index.store.search_files import read_search_files
+from index.store.sentences import SentenceIndex
+from index.store.vectors import VectorIndex
+
+Vectors = npt.NDArray[np.float32]
+
+
+class Generation:
+    """Readable parts of one generation directory. Thread-safe."""
+
+    def __init__(
+        self,
+        path: Path,
+        database: Store,
+        vectors: VectorIndex,
+        sentences: SentenceIndex,
+        keywords: KeywordIndex,
+    ) -> None:
+        self.path = path
+        self.vectors = vectors
+        self.sentences = sentences
+        self.keywords = keywords
+        self._database = database
+        self._lock = threading.RLock()
+        self.meta = database.meta()
+
+    @classmethod
+    def open(cls, path: Path) -> Generation:
+        """Open and cross-check the generation at `path`; damage or a mismatch between its
+        files becomes IndexCorrupt or IndexIncompatible with what to do."""
+        database = Store.open(path / DATABASE_NAME)
+        try:
+            meta = database.meta()
+            passages = database.passage_count()
+            vectors = VectorIndex.read(path / VECTORS_NAME)
+            if str(vectors.dimension) != meta.get("dimension"):
+                raise IndexIncompatible(
+                    f"The vectors have {vectors.dimension} dimensions but the index records "
+                    f"{meta.get('dimension')}. {REBUILD_ADVICE}"
+                )
+            if len(vectors) != passages:
+                raise IndexIncompatible(
+                    f"The index holds {len(vectors)} vectors for {passages} passages. "
+                    f"{REBUILD_ADVICE}"
+                )
+            sentences, keywords = read_search_files(path)
+            if len(keywords) != len(vectors) or sentences.dimension != vectors.dimension:
+                raise IndexIncompatible(
+                    f"The keyword or sentence index does not match the passages. {REBUILD_ADVICE}"
+                )
+        except sqlite3.DatabaseError as exc:
+            database.close()
+            raise IndexCorrupt(f"The index database is damaged ({exc}). {REBUILD_ADVICE}") from exc
+        except BaseException:
+            database.close()
+            raise
+        return cls(path, database, vectors, sentences, keywords)
+
+    def close(self) -> None:
+        with self._lock:
+            self._database.close()
+
+    @contextmanager
+    def database(self) -> Iterator[Store]:
+        """The database, for as long as the block runs, with no other thread using it. A
+        damaged page found only now (the header was sound at open) is IndexCorrupt."""
+        with self._lock:
+            try:
+                yield self._database
+            except sqlite3.DatabaseError as exc:
+                raise IndexCorrupt(
+                    f"The index database is damaged ({exc}). {REBUILD_ADVICE}"
+                ) from exc
+
+    # -- PassageStore ----------------------------------------------------------------------
+
+    def texts(self, ids: Sequence[int]) -> dict[int, str]:
+        with self.database() as database:
+            return database.passage_texts(ids)
+
+    def sentence_counts(self, ids: Sequence[int]) -> dict[int, int]:
+        with self.database() as database:
+            return database.sentence_counts(ids)
+
+    def passage_vectors(self, ids: Sequence[int]) -> Vectors:
+        return self.vectors.vectors(ids)
+
+    def dense_search(
+        self,
+        vector: Vectors,
+        n: int,
+        only: Sequence[int] | None = None,
+        exclude: Sequence[int] | None = None,
+    ) -> list[tuple[float, int]]:
+        if len(self.vectors) == 0:
+            return []
+        scores, ids = self.vectors.search(vector, n, only=only, exclude=exclude)
+        return [(float(s), int(i)) for s, i in zip(scores[0], ids[0], strict=True) if i >= 0]

@@ -1,0 +1,184 @@
+"""An index on disk is a directory of generations and one pointer file naming the live one.
+
+    INDEX_DIR/
+        storylens-index.json  {"format": "storylens-index", "version": 1}: this folder is ours
+        CURRENT               "gen-000004" (replaced atomically with os.replace)
+        gen-000004/           storylens.sqlite + passages.faiss + ...
+        .writer.lock          held by the one process that is building
+
+Storylens writes into a folder only once it carries the marker, puts the marker only into a
+new or empty folder (or an index it wrote before the marker existed), and deletes nothing there
+but generations named as it names them: pointed at a folder of the person's own files by
+mistake, it refuses with one line and touches nothing.
+
+A build writes a complete new generation beside the live one and only then swaps CURRENT; a crash
+or kill at any moment leaves CURRENT naming the old, complete generation (the LevelDB pattern,
+portable where directory renames over non-empty directories are not).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+from filelock import FileLock, Timeout
+
+from index.errors import REBUILD_ADVICE, IndexBusy, IndexCorrupt, IndexNotFound, StorylensError
+
+DATABASE_NAME = "storylens.sqlite"
+VECTORS_NAME = "passages.faiss"
+_POINTER = "CURRENT"
+_PREFIX = "gen-"
+_PARTIAL = ".partial"
+_MARKER = "storylens-index.json"
+_MARKER_CONTENT = {"format": "storylens-index", "version": 1}
+_GENERATION = re.compile(r"gen-\d{6}")  # what new_generation() names, and nothing else
+_OURS = {_MARKER, _POINTER, f"{_POINTER}.tmp", ".writer.lock"}
+
+
+class IndexDir:
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path).expanduser()
+
+    def __repr__(self) -> str:
+        return f"IndexDir({str(self.path)!r})"
+
+    def exists(self) -> bool:
+        return (self.path / _POINTER).is_file()
+
+    def current(self) -> Path:
+        """The live generation's directory."""
+        pointer = self.path / _POINTER
+        if not pointer.is_file():
+            raise IndexNotFound(
+                f"No index at {self.path} yet. Build one with `storylens index FOLDER`."
+            )
+        try:
+            name = pointer.read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise IndexCorrupt(f"Cannot read {pointer} ({exc}). {REBUILD_ADVICE}") from exc
+        generation = self.path / name
+        if not name.startswith(_PREFIX) or "/" in name or not generation.is_dir():
+            raise IndexCorrupt(f"{pointer} names a missing generation ({name!r}). {REBUILD_ADVICE}")
+        return generation
+
+    @contextlib.contextmanager
+    def writer_lock(self) -> Iterator[None]:
+        """One writer at a time, across processes; a second one is told, not made to wait.
+        The folder is claimed as an index first (see the module docstring)."""
+        self._claim()
+        lock = FileLock(self.path / ".writer.lock")
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            raise IndexBusy(
+                f"Another Storylens process is updating {self.path}. Try again when it finishes."
+            ) from None
+        except OSError as exc:
+            raise StorylensError(_cannot_write(self.path, exc)) from exc
+        try:
+            # Whoever holds the lock is the only writer: a partial generation is a dead build's
+            # (killed, power cut), an old one a dead clean-up's; both go now, even if this call
+            # ends up writing nothing.
+            self._remove_partials()
+            if self.exists():
+                with contextlib.suppress(StorylensError):
+                    self._remove_old(keep=self.current())
+            yield
+        finally:
+            lock.release()
+
+    def _claim(self) -> None:
+        """Make sure the folder is a Storylens index, or may become one; never touch others."""
+        marker = self.path / _MARKER
+        try:
+            if self.path.exists() and not self.path.is_dir():
+                raise StorylensError(
+                    f"{self.path} is a file, not an index folder. Choose a folder with --index."
+                )
+            if marker.is_file():
+                return
+            if self.path.is_dir() and not self.exists():
+                foreign = [p.name for p in self.path.iterdir() if p.name not in _OURS]
+                if foreign:
+                    raise StorylensError(
+                        f"{self.path} is not a Storylens index and is not empty. Choose a new "
+                        "or empty folder for the index (--index)."
+                    )
+            self.path.mkdir(parents=True, exist_ok=True)
+            marker.write_text(json.dumps(_MARKER_CONTENT) + "\n", encoding="utf-8")
+        except OSError as exc:
+            raise StorylensError(_cannot_write(self.path, exc)) from exc
+
+    def new_generation(self) -> Path:
+        """A fresh directory for the next generation; call under writer_lock."""
+        numbers = [
+            int(p.name.removesuffix(_PARTIAL)[len(_PREFIX) :])
+            for p in self.path.iterdir()
+            if _GENERATION.fullmatch(p.name.removesuffix(_PARTIAL))
+        ]
+        name = f"{_PREFIX}{max(numbers, default=0) + 1:06d}{_PARTIAL}"
+        partial = self.path / name
+        partial.mkdir(parents=True)
+        return partial
+
+    def publish(self, partial: Path) -> Path:
+        """Make a finished generation live: fsync it, rename it, swap CURRENT atomically."""
+        for child in partial.iterdir():
+            _fsync_file(child)
+        final = partial.with_name(partial.name.removesuffix(_PARTIAL))
+        partial.rename(final)
+        pointer_tmp = self.path / f"{_POINTER}.tmp"
+        with pointer_tmp.open("w", encoding="utf-8") as f:
+            f.write(final.name + "\n")
+            f.flush()
+            os.fsync(f.fileno())
+        pointer_tmp.replace(self.path / _POINTER)
+        _fsync_dir(self.path)
+        self._remove_old(keep=final)
+        return final
+
+    def discard(self, partial: Path) -> None:
+        shutil.rmtree(partial, ignore_errors=True)
+
+    def _remove_partials(self) -> None:
+        for leftover in self.path.iterdir():
+            if leftover.name.endswith(_PARTIAL) and _GENERATION.fullmatch(
+                leftover.name.removesuffix(_PARTIAL)
+            ):
+                shutil.rmtree(leftover, ignore_errors=True)
+
+    def _remove_old(self, keep: Path) -> None:
+        # A reader that still has the old generation open keeps working on POSIX; elsewhere the
+        # removal fails quietly and is retried by the next writer.
+        for old in self.path.iterdir():
+            if old != keep and _GENERATION.fullmatch(old.name) and old.is_dir():
+                shutil.rmtree(old, ignore_errors=True)
+
+
+def _cannot_write(path: Path, exc: OSError) -> str:
+    reason = (exc.strerror or str(exc)).lower()
+    return (
+        f"Cannot write the index at {path} ({reason}). Choose a folder you may write to "
+        "(--index), or free some space there."
+    )
+
+
+def _fsync_file(path: Path) -> None:
+    with path.open("rb") as f:
+        os.fsync(f.fileno())
+
+
+def _fsync_dir(path: Path) -> None:
+    if os.name != "posix":
+        return
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

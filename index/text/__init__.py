@@ -1,0 +1,1 @@
+"""Text: accent folding and cutting a story into passages and sentences."""

@@ -1,0 +1,241 @@
+"""The command line: its commands run in-process (`main([...])`), as a script would call them,
+with real exit codes and output; one smoke test runs it as its own process."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from index.cli.main import main
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+@dataclass(frozen=True)
+class Ran:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def storylens(*args: str, index: Path) -> Ran:
+    """`storylens --index INDEX ARGS...` in this process: exit code, stdout and stderr."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = main(["--index", str(index), *args])
+        except SystemExit as exit_:  # argparse's usage errors
+            code = exit_.code if isinstance(exit_.code, int) else 1
+    return Ran(code, out.getvalue(), err.getvalue())
+
+
+@pytest.fixture(scope="module")
+def cli_index(tmp_path_factory: pytest.TempPathFactory, embedder: object) -> Path:
+    """The sample stories indexed by `storylens index`; the model loads once per process, so
+    the commands here share the session's."""
+    where = tmp_path_factory.mktemp("cli") / "ix"
+    done = storylens("index", str(ROOT / "seeds"), index=where)
+    assert done.returncode == 0, done.stderr
+    assert "Added 4" in done.stdout
+    return where
+
+
+def test_search_json_is_stable_and_ranked(cli_index: Path) -> None:
+    done = storylens("search", "an apology from a father", "-k", "3", "--json", index=cli_index)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["query"] == "an apology from a father"
+    hits = result["hits"]
+    assert [h["rank"] for h in hits] == [1, 2, 3]
+    assert set(hits[0]) == {
+        "rank",
+        "score",
+        "passage_id",
+        "story_id",
+        "story",
+        "ordinal",
+        "story_passages",
+        "start",
+        "end",
+        "text",
+        "sentences",
+        "before",
+        "after",
+        "why",
+    }
+    assert hits[0]["story"] == "Sofia Kalejs"
+    why = hits[0]["why"]
+    assert set(why) == {"sentences", "words", "dense", "keyword"}
+    assert all(hits[0]["start"] <= s < e <= hits[0]["end"] for s, e in why["words"])
+    assert why["sentences"][0] in hits[0]["sentences"]
+
+
+@pytest.mark.parametrize("mode", ["dense", "keyword", "hybrid"])
+def test_search_mode_and_query_syntax(cli_index: Path, mode: str) -> None:
+    query = '"Madame Petrova" teacher -Moscow'
+    done = storylens("search", query, "--mode", mode, "-k", "3", "--json", index=cli_index)
+    assert done.returncode == 0, done.stderr
+    hits = json.loads(done.stdout)["hits"]
+    assert [h["story"] for h in hits] == ["Romy Baktybekova"]
+    assert "Madame Petrova" in hits[0]["text"]
+
+
+def test_an_unknown_mode_is_a_usage_error(cli_index: Path) -> None:
+    done = storylens("search", "ballet", "--mode", "fuzzy", index=cli_index)
+    assert done.returncode == 2
+
+
+def test_queries_file_answers_each_line_as_json_lines(cli_index: Path, tmp_path: Path) -> None:
+    queries = tmp_path / "q.txt"
+    queries.write_text("a nightclub in Moscow\n\nher strict teacher Madame Petrova\n", "utf-8")
+    done = storylens("search", "--queries", str(queries), "-k", "2", index=cli_index)
+    assert done.returncode == 0, done.stderr
+    lines = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [r["query"] for r in lines] == [
+        "a nightclub in Moscow",
+        "her strict teacher Madame Petrova",
+    ]
+    assert lines[0]["hits"][0]["story"] == "Sofia Kalmurzaeva"
+    assert lines[1]["hits"][0]["story"] == "Romy Baktybekova"
+
+
+def test_story_filter_and_similar(cli_index: Path) -> None:
+    done = storylens("search", "music", "--story", "Camilla Roche", "--json", index=cli_index)
+    assert done.returncode == 0, done.stderr
+    hits = json.loads(done.stdout)["hits"]
+    assert {h["story"] for h in hits} == {"Camilla Roche"}
+    similar = storylens(
+        "similar", str(hits[0]["passage_id"]), "--other-stories", "--json", index=cli_index
+    )
+    assert similar.returncode == 0, similar.stderr
+    assert "Camilla Roche" not in {h["story"] for h in json.loads(similar.stdout)["hits"]}
+
+
+def test_info_reports_how_the_index_was_built(cli_index: Path) -> None:
+    done = storylens("info", "--json", index=cli_index)
+    assert done.returncode == 0, done.stderr
+    info = json.loads(done.stdout)
+    assert info["meta"]["model_name"] == "all-MiniLM-L6-v2"
+    assert len(info["stories"]) == 4
+
+
+def test_failures_exit_1_with_one_clear_line(tmp_path: Path, cli_index: Path) -> None:
+    missing = storylens("search", "anything", index=tmp_path / "nowhere")
+    assert missing.returncode == 1
+    assert missing.stderr.strip().startswith("storylens: No index at")
+    assert "Traceback" not in missing.stderr
+    empty = storylens("search", "   ", index=cli_index)
+    assert empty.returncode == 1
+    assert "empty" in empty.stderr
+
+
+def test_usage_errors_exit_2(cli_index: Path) -> None:
+    assert storylens("search", index=cli_index).returncode == 2
+    assert storylens("search", "x", "-k", "many", index=cli_index).returncode == 2
+
+
+def test_index_reports_skipped_files_and_goes_on(tmp_path: Path) -> None:
+    stories = tmp_path / "stories"
+    stories.mkdir()
+    (stories / "good.txt").write_text("A fisherman mends his nets at dawn.", "utf-8")
+    (stories / "photo.jpg").write_bytes(b"\xff\xd8\xff" + bytes(100))
+    done = storylens("index", str(stories), str(tmp_path / "missing"), index=tmp_path / "ix")
+    assert done.returncode == 0, done.stderr
+    assert "Added 1: Good" in done.stdout
+    assert "Skipped 2 file(s)" in done.stdout
+    assert "photo.jpg" in done.stdout
+    assert "missing" in done.stdout
+
+
+def passage_id(cli_index: Path, query: str, story: str) -> int:
+    done = storylens("search", query, "-k", "1", "--story", story, "--json", index=cli_index)
+    assert done.returncode == 0, done.stderr
+    return int(json.loads(done.stdout)["hits"][0]["passage_id"])
+
+
+def test_compare_aligns_the_bow_sentences_of_two_stories(cli_index: Path) -> None:
+    camilla = passage_id(cli_index, "the audience applauds her triumphant bow", "Camilla Roche")
+    sofia = passage_id(cli_index, "her final bow and thunderous applause", "Sofia Kalejs")
+    done = storylens("compare", str(camilla), str(sofia), "--json", index=cli_index)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert set(result) == {
+        "left",
+        "right",
+        "similarity",
+        "threshold",
+        "pairs",
+        "left_only",
+        "right_only",
+    }
+    assert (result["left"]["story"], result["right"]["story"]) == ("Camilla Roche", "Sofia Kalejs")
+    assert result["left"]["passage_id"] == camilla
+    left, right = result["left"]["sentences"], result["right"]["sentences"]
+    joined = [(left[p["left"]]["text"], right[p["right"]]["text"]) for p in result["pairs"]]
+    assert any("triumphant bow" in a and ("bow" in b or "applause" in b) for a, b in joined)
+    matched = {p["left"] for p in result["pairs"]}
+    assert sorted([*matched, *result["left_only"]]) == list(range(len(left)))
+
+    text = storylens("compare", str(camilla), str(sofia), index=cli_index)
+    assert text.returncode == 0, text.stderr
+    assert "Camilla Roche, passage" in text.stdout
+    assert "triumphant bow" in text.stdout
+    assert "Only in Sofia Kalejs:" in text.stdout
+
+
+def test_compare_threshold_and_errors(cli_index: Path) -> None:
+    camilla = passage_id(cli_index, "the audience applauds her triumphant bow", "Camilla Roche")
+    sofia = passage_id(cli_index, "her final bow and thunderous applause", "Sofia Kalejs")
+    strict = storylens(
+        "compare", str(camilla), str(sofia), "--threshold", "0.99", "--json", index=cli_index
+    )
+    assert strict.returncode == 0, strict.stderr
+    result = json.loads(strict.stdout)
+    assert result["threshold"] == 0.99
+    assert result["pairs"] == []
+    assert len(result["left_only"]) == len(result["left"]["sentences"])
+    missing = storylens("compare", str(camilla), "999999", index=cli_index)
+    assert missing.returncode == 1
+    assert missing.stderr.strip() == "storylens: No passage 999999 in this index."
+    assert storylens("compare", str(camilla), index=cli_index).returncode == 2
+    assert storylens("compare", "1", "2", "--threshold", "3", index=cli_index).returncode == 2
+
+
+def test_the_command_runs_as_its_own_process(cli_index: Path) -> None:
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "index.cli",
+            "--index",
+            str(cli_index),
+            "search",
+            "ballet",
+            "-k",
+            "1",
+        ],
+        check=False,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1"},
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "1." in done.stdout
+    usage = subprocess.run(
+        [sys.executable, "-m", "index.cli", "search", "x", "-k", "many"],
+        check=False,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        timeout=300,
+    )
+    assert usage.returncode == 2

@@ -1,0 +1,149 @@
+"""Precision on the real model: bfloat16 where the CPU has it, float32 on request, same rankings."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from index.embed.model import PRECISION_ENV, Embedder, cpu_has_native_bfloat16, resolve_precision
+from index.errors import ModelError
+from index.text.passages import sentence_spans
+
+SEEDS = Path(__file__).resolve().parents[3] / "seeds"
+
+QUERIES = [
+    "a dancer doubts she is good enough",
+    "her father apologises after the performance",
+    "a nightclub in the Russian capital",
+    "a strict ballet teacher at the academy",
+    "the breakup with her director",
+    "growing up in Kazakhstan",
+    "applause and flowers on stage",
+    "she practised until her feet bled",
+    "a letter from home",
+    "winter in Moscow",
+]
+
+
+@pytest.fixture(scope="module")
+def corpus() -> list[str]:
+    """Real sentences of the sample stories, alone and in pairs: 400 texts to rank."""
+    sentences = [
+        text[start:end]
+        for text in (path.read_text(encoding="utf-8") for path in sorted(SEEDS.glob("*.txt")))
+        for start, end in sentence_spans(text)
+    ]
+    rng = random.Random(3)
+    pairs = [" ".join(rng.sample(sentences, 2)) for _ in range(400 - len(sentences))]
+    return sentences + pairs
+
+
+@pytest.fixture(scope="module")
+def fp32() -> Embedder:
+    return Embedder(precision="fp32")
+
+
+@pytest.fixture(scope="module")
+def bf16() -> Embedder:
+    return Embedder(precision="bf16")
+
+
+def test_forced_precisions_are_what_runs(fp32: Embedder, bf16: Embedder) -> None:
+    assert fp32.precision == "fp32"
+    assert bf16.precision == "bf16"
+    assert str(next(fp32.load().parameters()).dtype) == "torch.float32"
+    assert str(next(bf16.load().parameters()).dtype) == "torch.bfloat16"
+
+
+def test_auto_follows_the_cpu_and_the_environment_overrides_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv(PRECISION_ENV, raising=False)
+    assert resolve_precision("auto") == ("bf16" if cpu_has_native_bfloat16() else "fp32")
+    monkeypatch.setenv(PRECISION_ENV, "fp32")
+    assert resolve_precision("auto") == "fp32"
+    assert resolve_precision("bf16") == "bf16"  # an explicit choice beats the environment
+    monkeypatch.setenv(PRECISION_ENV, "fp8")
+    with pytest.raises(ModelError, match=PRECISION_ENV):
+        resolve_precision("auto")
+
+
+def test_environment_forces_float32_on_a_loaded_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(PRECISION_ENV, "fp32")
+    embedder = Embedder()
+    assert embedder.precision == "fp32"
+    vectors = embedder.encode(["one sentence", "and another one"])
+    assert vectors.dtype == np.float32
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-6)
+
+
+def test_unknown_precision_is_refused() -> None:
+    with pytest.raises(ModelError, match="precision"):
+        Embedder(precision="half")
+
+
+def test_bfloat16_keeps_vectors_and_top10_rankings(
+    fp32: Embedder, bf16: Embedder, corpus: list[str]
+) -> None:
+    reference, reduced = fp32.encode(corpus), bf16.encode(corpus)
+    assert reduced.dtype == np.float32
+    assert np.allclose(np.linalg.norm(reduced, axis=1), 1.0, atol=1e-5)
+    assert float((reference * reduced).sum(axis=1).min()) >= 0.99
+    overlaps = []
+    for query in QUERIES:
+        exact_top = np.argsort(-(reference @ fp32.encode([query])[0]))[:10]
+        reduced_top = np.argsort(-(reduced @ bf16.encode([query])[0]))[:10]
+        overlaps.append(len(set(exact_top) & set(reduced_top)) / 10)
+    assert float(np.mean(overlaps)) >= 0.95
+
+
+def test_a_single_query_is_embedded_as_in_a_batch(fp32: Embedder, corpus: list[str]) -> None:
+    """Queries take a one-thread path without encode()'s bookkeeping: same vector."""
+    alone = fp32.encode([corpus[0]])
+    in_batch = fp32.encode(corpus[:8])[:1]
+    assert float((alone * in_batch).sum()) >= 0.99999
+
+
+def test_progress_and_cancel_reach_the_batches(fp32: Embedder, corpus: list[str]) -> None:
+    import threading
+
+    from index.errors import BuildCancelled
+
+    seen: list[int] = []
+    fp32.encode(corpus[:20], on_batch=seen.append)
+    assert sum(seen) == 20
+    cancel = threading.Event()
+    cancel.set()
+    with pytest.raises(BuildCancelled):
+        fp32.encode(corpus[:20], cancel=cancel)
+
+
+def test_thread_chooser_measures_both_then_keeps_the_faster() -> None:
+    import time
+
+    from index.embed.threads import ThreadChooser
+
+    chooser = ThreadChooser(4, trials=2, recheck=3)
+    seconds_per_char = {4: 2e-6, 1: 1e-6}  # one thread is faster here, as on a busy machine
+    tried = []
+    for _ in range(4):
+        threads = chooser.next()
+        tried.append(threads)
+        chooser.record(threads, 1000, time.perf_counter() - 1000 * seconds_per_char[threads])
+    assert sorted(tried) == [1, 1, 4, 4]  # both measured, alternately
+    assert chooser.choice == 1
+    assert [chooser.next() for _ in range(2)] == [1, 1]
+    for _ in range(3):
+        chooser.record(1, 1000, time.perf_counter() - 1e-3)
+    assert chooser.next() == 4  # after `recheck` batches it measures again
+
+
+def test_one_core_has_nothing_to_choose() -> None:
+    from index.embed.threads import ThreadChooser
+
+    chooser = ThreadChooser(1)
+    assert chooser.candidates == [1]
+    assert chooser.next() == 1
