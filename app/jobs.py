@@ -96,12 +96,21 @@ class _Task(QRunnable):
     def run(self) -> None:
         try:
             result = self._op(self._job)
-        except Exception as exc:  # delivered to on_failure on the GUI thread, never swallowed
+        except BaseException as exc:  # delivered to on_failure on the GUI thread, never swallowed
             if not is_engine_error(exc):
                 log.exception("background operation failed")
-            _emit(self._relay.crashed, self._id, exc)
+            # SystemExit, KeyboardInterrupt...: still a failure of this job, or it would stay
+            # pending for ever and `idle` never come.
+            error = exc if isinstance(exc, Exception) else _stopped(exc)
+            _emit(self._relay.crashed, self._id, error)
         else:
             _emit(self._relay.finished, self._id, result)
+
+
+def _stopped(exc: BaseException) -> Exception:
+    error = RuntimeError(f"The background work stopped unexpectedly ({type(exc).__name__}).")
+    error.__cause__ = exc
+    return error
 
 
 @dataclass

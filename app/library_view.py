@@ -41,7 +41,9 @@ class StoriesModel(QAbstractListModel):
     """The library's stories, by title, each checkable. Unchecked stories are remembered by path,
     so the choice survives re-indexing and restarts.
 
-    Signals: filter_changed(object): the checked story ids, or None when all are checked.
+    Signals: filter_changed(object): the person checked or unchecked stories: the checked
+        story ids, or None when all are checked. Not emitted by set_stories(): whoever changes
+        the library acts on the change once (a finished build searches again once).
     """
 
     filter_changed = Signal(object)
@@ -55,7 +57,6 @@ class StoriesModel(QAbstractListModel):
         self.beginResetModel()
         self._stories = sorted(stories, key=lambda s: s.title.casefold())
         self.endResetModel()
-        self.filter_changed.emit(self.checked_ids())
 
     def stories(self) -> list[Story]:
         return list(self._stories)

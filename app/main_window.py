@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QByteArray, Qt
 from PySide6.QtGui import (
+    QAction,
     QCloseEvent,
     QDragEnterEvent,
     QDropEvent,
@@ -32,7 +33,7 @@ from app.menus import Actions, install_menus, list_shortcuts, paint_icons
 from app.reader_view import ReaderView
 from app.search_view import UNAVAILABLE_PLACEHOLDER, EmptyState, SearchView
 from app.service import LibraryService, SearchResult
-from app.settings import Settings, Theme
+from app.settings import THEMES, Settings, Theme
 from app.theme import apply_theme, named
 
 if TYPE_CHECKING:  # the engine loads in workers, after the window is up
@@ -76,8 +77,31 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.build_status)
         self.statusBar().addPermanentWidget(self.stats)
         self.statusBar().setSizeGripEnabled(False)
-        self.act = Actions(self)
-        self.toolbar = install_menus(self, self.act)
+        self.act = Actions(
+            self,
+            {
+                "add_folder": self.choose_folder,
+                "add_files": self.choose_files,
+                "reindex": self.service.reindex,
+                "rebuild": self.rebuild_index,
+                "remove": self.remove_current,
+                "skipped": self.show_skipped,
+                "quit": self.close,
+                "focus_search": self.search.focus_search,
+                "compare": self.comparisons.compare_selected,
+                "compare_with": self.comparisons.compare_with,
+                "moment": self.comparisons.same_moment_of_current,
+                "close_compare": self.comparisons.close,
+                "shortcuts": self.show_shortcuts,
+                "about": self.show_about,
+            },
+            themes=THEMES,
+            theme=settings.theme,
+            set_theme=self.set_theme,
+        )
+        self.toolbar = install_menus(
+            self, self.act, edit=self._view_actions(), result_menu=self.search.list.context_actions
+        )
         self._connect()
         em = self.fontMetrics().height()
         self.resize(em * 72, em * 44)
@@ -191,6 +215,29 @@ class MainWindow(QMainWindow):
         box.finished.connect(finished)
         box.open()
 
+    def rebuild_index(self) -> None:
+        """Re-embed every story from its file: the cure for a damaged index. An index that
+        opened and answers is only rebuilt once the person confirms (it takes a while)."""
+        if self.service.library is None:
+            self.service.reindex(rebuild=True)
+            return
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Rebuild index",
+            "Read and embed every story again?\n\nSearch keeps using the current index "
+            "until the new one is ready.",
+            QMessageBox.StandardButton.Cancel,
+            self,
+        )
+        rebuild = box.addButton("Rebuild", QMessageBox.ButtonRole.AcceptRole)
+
+        def finished(_result: int) -> None:
+            if box.clickedButton() is rebuild:
+                self.service.reindex(rebuild=True)
+
+        box.finished.connect(finished)
+        box.open()
+
     def _library_changed(self, stories: list[Story]) -> None:
         self.stories.set_stories(stories)
         if not self.service.model_loaded:  # the start-up worker failed; `failed` said why
@@ -275,7 +322,12 @@ class MainWindow(QMainWindow):
     # -- help and appearance ------------------------------------------------------------------
 
     def shortcuts(self) -> list[Shortcut]:
-        return list_shortcuts(self)
+        buttons = (self.reader.previous_button, self.reader.next_button)
+        return list_shortcuts(self, self._view_actions(), buttons)
+
+    def _view_actions(self) -> list[QAction]:
+        """The result list's own actions, shown in the Edit menu and the shortcut list."""
+        return [self.search.copy_action, self.search.more_action]
 
     def show_shortcuts(self) -> None:
         ShortcutsDialog(self.shortcuts(), self).open()

@@ -2,111 +2,130 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtWidgets import QToolBar
+from PySide6.QtWidgets import QAbstractButton, QMainWindow, QToolBar, QWidget
 
 from app.dialogs import Shortcut
 from app.icons import toolbar_icon
-from app.settings import THEMES
+from app.settings import Theme
 
-if TYPE_CHECKING:
-    from app.main_window import MainWindow
+
+@dataclass(frozen=True)
+class ActionSpec:
+    """One window-level action, as data: the window supplies what it does by `name`."""
+
+    name: str
+    text: str
+    keys: tuple[str, ...] = ()
+    tip: str = ""
+    enabled: bool = True
+
+
+# Every window-level action, in menu order; install_menus places them by name.
+ACTIONS = (
+    ActionSpec(
+        "add_folder", "Add folder…", ("Ctrl+Shift+O",), "Add a folder of stories to the library"
+    ),
+    ActionSpec("add_files", "Add files…", ("Ctrl+O",), "Add story files to the library"),
+    ActionSpec(
+        "reindex", "Re-index", ("F5",), "Index what changed in the library's files and folders"
+    ),
+    ActionSpec("rebuild", "Rebuild index…", (), "Read and embed every story again"),
+    ActionSpec("remove", "Remove story…", (), "Remove the selected story from the library"),
+    ActionSpec(
+        "skipped", "Skipped files…", (), "The files the last indexing run left out", enabled=False
+    ),
+    ActionSpec("quit", "Quit", ("Ctrl+Q",)),
+    ActionSpec("focus_search", "Search", ("Ctrl+L", "Ctrl+F"), "Go to the search box"),
+    ActionSpec(
+        "compare", "Compare selected", ("Ctrl+D",), "Compare two selected results side by side"
+    ),
+    ActionSpec(
+        "compare_with",
+        "Compare with…",
+        ("Ctrl+Shift+D",),
+        "Compare the selected result with another result",
+    ),
+    ActionSpec(
+        "moment",
+        "Same moment in every story",
+        ("Ctrl+M",),
+        "How every story tells the moment of the selected result",
+    ),
+    ActionSpec("close_compare", "Close comparison", ("Esc",), enabled=False),
+    ActionSpec("shortcuts", "Keyboard shortcuts", ("F1",)),
+    ActionSpec("about", "About Storylens"),
+)
 
 
 class Actions:
-    """Every window-level action (no signals; each QAction has its own `triggered`)."""
+    """The QActions of ACTIONS, added to `host` so their shortcuts work wherever the focus
+    is, each calling `slots[name]`; and the theme choices, calling `set_theme(theme)`."""
 
-    def __init__(self, window: MainWindow) -> None:
-        self._window = window
-        w = window
-        a = self._make
-        self.add_folder = a(
-            "Add folder…",
-            w.choose_folder,
-            ["Ctrl+Shift+O"],
-            "Add a folder of stories to the library",
-        )
-        self.add_files = a(
-            "Add files…", w.choose_files, ["Ctrl+O"], "Add story files to the library"
-        )
-        self.reindex = a(
-            "Re-index",
-            w.service.reindex,
-            ["F5"],
-            "Index what changed in the library's files and folders",
-        )
-        self.remove = a(
-            "Remove story…", w.remove_current, [], "Remove the selected story from the library"
-        )
-        self.skipped = a(
-            "Skipped files…", w.show_skipped, [], "The files the last indexing run left out"
-        )
-        self.quit = a("Quit", w.close, ["Ctrl+Q"])
-        self.focus_search = a(
-            "Search", w.search.focus_search, ["Ctrl+L", "Ctrl+F"], "Go to the search box"
-        )
-        self.compare = a(
-            "Compare selected",
-            w.comparisons.compare_selected,
-            ["Ctrl+D"],
-            "Compare two selected results side by side",
-        )
-        self.compare_with = a(
-            "Compare with…",
-            w.comparisons.compare_with,
-            ["Ctrl+Shift+D"],
-            "Compare the selected result with another result",
-        )
-        self.moment = a(
-            "Same moment in every story",
-            w.comparisons.same_moment_of_current,
-            ["Ctrl+M"],
-            "How every story tells the moment of the selected result",
-        )
-        self.close_compare = a("Close comparison", w.comparisons.close, ["Esc"])
-        self.shortcuts = a("Keyboard shortcuts", w.show_shortcuts, ["F1"])
-        self.about = a("About Storylens", w.show_about)
-        self.skipped.setEnabled(False)
-        self.close_compare.setEnabled(False)
-        self.themes = QActionGroup(window)
-        for theme in THEMES:
-            action = QAction(theme.capitalize(), self.themes, checkable=True)
-            action.setChecked(theme == window.settings.theme)
-            action.triggered.connect(lambda _=False, t=theme: window.set_theme(t))
-
-    def _make(
-        self, text: str, slot: Callable[[], object], keys: Sequence[str] = (), tip: str = ""
-    ) -> QAction:
-        action = QAction(text, self._window)
-        action.setShortcuts([QKeySequence(k) for k in keys])
-        action.setToolTip(tip or text.rstrip("…"))
-        action.triggered.connect(lambda _checked=False: slot())
-        self._window.addAction(action)  # the shortcut works wherever the focus is
-        return action
+    def __init__(
+        self,
+        host: QMainWindow,
+        slots: Mapping[str, Callable[[], object]],
+        *,
+        themes: Sequence[Theme],
+        theme: Theme,
+        set_theme: Callable[[Theme], object],
+    ) -> None:
+        made = {spec.name: _action(host, spec, slots[spec.name]) for spec in ACTIONS}
+        self.add_folder, self.add_files = made["add_folder"], made["add_files"]
+        self.reindex, self.rebuild = made["reindex"], made["rebuild"]
+        self.remove, self.skipped = made["remove"], made["skipped"]
+        self.quit, self.focus_search = made["quit"], made["focus_search"]
+        self.compare, self.compare_with = made["compare"], made["compare_with"]
+        self.moment, self.close_compare = made["moment"], made["close_compare"]
+        self.shortcuts, self.about = made["shortcuts"], made["about"]
+        self.themes = QActionGroup(host)
+        for name in themes:
+            action = QAction(name.capitalize(), self.themes, checkable=True)
+            action.setChecked(name == theme)
+            action.triggered.connect(lambda _=False, chosen=name: set_theme(chosen))
 
 
-def install_menus(window: MainWindow, act: Actions) -> QToolBar:
-    """The menu bar and the library toolbar; returns the toolbar."""
+def _action(host: QWidget, spec: ActionSpec, slot: Callable[[], object]) -> QAction:
+    action = QAction(spec.text, host)
+    action.setShortcuts([QKeySequence(k) for k in spec.keys])
+    action.setToolTip(spec.tip or spec.text.rstrip("…"))
+    action.setEnabled(spec.enabled)
+    action.triggered.connect(lambda _checked=False: slot())
+    host.addAction(action)
+    return action
+
+
+def install_menus(
+    window: QMainWindow,
+    act: Actions,
+    *,
+    edit: Sequence[QAction] = (),
+    result_menu: list[QAction | None] | None = None,
+) -> QToolBar:
+    """The menu bar and the library toolbar; returns the toolbar. `edit`: the views' own
+    actions for the Edit menu; `result_menu`: a result's context menu, extended here."""
     bar = window.menuBar()
     file = bar.addMenu("&File")
-    file.addActions([act.add_folder, act.add_files, act.reindex])
+    file.addActions([act.add_folder, act.add_files, act.reindex, act.rebuild])
     file.addSeparator()
     file.addActions([act.remove, act.skipped])
     file.addSeparator()
     file.addAction(act.quit)
-    edit = bar.addMenu("&Edit")
-    edit.addActions([act.focus_search, window.search.copy_action, window.search.more_action])
+    edit_menu = bar.addMenu("&Edit")
+    edit_menu.addActions([act.focus_search, *edit])
     view = bar.addMenu("&View")
     view.addActions([act.compare, act.compare_with, act.moment, act.close_compare])
     view.addSeparator()
     view.addMenu("Theme").addActions(act.themes.actions())
     help_menu = bar.addMenu("&Help")
     help_menu.addActions([act.shortcuts, act.about])
-    window.search.list.context_actions += [None, act.compare, act.compare_with, act.moment]
+    if result_menu is not None:
+        result_menu += [None, act.compare, act.compare_with, act.moment]
 
     toolbar = window.addToolBar("Library")
     toolbar.setObjectName("libraryToolbar")
@@ -130,11 +149,14 @@ def paint_icons(toolbar: QToolBar, act: Actions) -> None:
         action.setIcon(toolbar_icon(kind, size, ratio))
 
 
-def list_shortcuts(window: MainWindow) -> list[Shortcut]:
-    """Every shortcut, for Help > Keyboard shortcuts, read from the actions themselves."""
+def list_shortcuts(
+    window: QWidget, views: Sequence[QAction] = (), buttons: Sequence[QAbstractButton] = ()
+) -> list[Shortcut]:
+    """Every shortcut, for Help > Keyboard shortcuts, read from the actions themselves: the
+    window's, the views' `views` and the `buttons` that have a shortcut."""
     native = QKeySequence.SequenceFormat.NativeText
     actions = [a for a in window.actions() if a.shortcuts()]
-    actions += [window.search.copy_action, window.search.more_action]
+    actions += views
     listed = [
         Shortcut(
             ", ".join(k.toString(native) for k in a.shortcuts()),
@@ -142,7 +164,7 @@ def list_shortcuts(window: MainWindow) -> list[Shortcut]:
         )
         for a in actions
     ]
-    for button in (window.reader.previous_button, window.reader.next_button):
+    for button in buttons:
         listed.append(Shortcut(button.shortcut().toString(native), button.toolTip().split(" (")[0]))
     listed += [
         Shortcut("↑, ↓", "Move through the results from the search box"),

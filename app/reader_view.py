@@ -79,11 +79,9 @@ class ReaderView(QWidget):
 
     Signals:
         more_like_this(object): the Passage shown, when "More like this" is pressed.
-        passage_changed(object): the Passage now highlighted (after Previous/Next).
     """
 
     more_like_this = Signal(object)
-    passage_changed = Signal(object)
 
     def __init__(self, service: LibraryService, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -208,9 +206,7 @@ class ReaderView(QWidget):
             return
         ordinal = self.passage.ordinal + by
         if 0 <= ordinal < len(self._document.passages):
-            target = self._document.passages[ordinal]
-            self.show_passage(target)
-            self.passage_changed.emit(target)
+            self.show_passage(self._document.passages[ordinal])
 
     def highlight_range(self, kind: str = "passage") -> tuple[int, int] | None:
         """The highlighted passage ("passage") or best sentence ("sentence") as document

@@ -123,3 +123,41 @@ def test_a_dropped_folder_is_added(
         window.dropEvent(drop)
     assert built.args[0].added == ["Harbour"]
     assert "Harbour" in {s.title for s in window.stories.stories()}
+
+
+def test_a_finished_build_searches_again_once(
+    qtbot: QtBot, open_window: OpenWindow, library_copy: Path, tmp_path: Path
+) -> None:
+    window = open_window(library_copy)
+    search(qtbot, window, QUERY)
+    asked: list[str] = []
+    send = window.service.search
+
+    def counted(query: str, **options: object) -> None:
+        asked.append(query)
+        send(query, **options)  # type: ignore[arg-type]
+
+    window.service.search = counted  # type: ignore[method-assign]
+    (tmp_path / "more").mkdir()
+    (tmp_path / "more" / "ledger.txt").write_text("The keeper wrote each ship's name.", "utf-8")
+    with qtbot.waitSignal(window.service.search_finished, timeout=READY_MS):
+        window.add_paths([tmp_path / "more"])
+    qtbot.waitUntil(lambda: window.service.active_jobs == 0, timeout=READY_MS)
+    assert asked == [QUERY]
+
+
+def test_a_damaged_index_is_rebuilt_from_the_file_menu(
+    qtbot: QtBot, open_window: OpenWindow, library_copy: Path
+) -> None:
+    current = (library_copy / "CURRENT").read_text(encoding="utf-8").strip()
+    (library_copy / current / "passages.faiss").write_bytes(b"not a vector file")
+    window = open_window(library_copy, wait=False)
+    with qtbot.waitSignal(window.service.failed, timeout=READY_MS) as failed:
+        window.start()
+    assert "File > Rebuild index" in failed.args[0]
+    assert window.act.rebuild in window.menuBar().actions()[0].menu().actions()
+    with qtbot.waitSignal(window.service.build_finished, timeout=READY_MS):
+        window.act.rebuild.trigger()  # nothing opened, so nothing to confirm
+    qtbot.waitUntil(lambda: {s.title for s in window.stories.stories()} == SEEDS_TITLES)
+    search(qtbot, window, QUERY)
+    assert window.search.model.hit(0).passage.story_title == "Sofia Kalejs"

@@ -120,7 +120,7 @@ def test_the_garbage_collector_pause_nests_and_restores() -> None:
     assert gc.isenabled()
 
 
-# Written for the token-match tests (tests/index/test_hybrid.py): the first stage alone ranks
+# Written for the token-match tests (tests/index/search/test_hybrid.py): the first stage alone ranks
 # another passage first; the full hybrid finds the one that comes "full circle".
 REFINED_QUERY = "the critics adored her loveliness when she returned as the company's star"
 
@@ -144,3 +144,19 @@ def test_a_search_shows_its_first_stage_at_once_then_the_full_answer(
     ]
     assert "full circle" not in previews[0].hits[0].passage.text
     assert "full circle" in full.hits[0].passage.text
+
+
+def test_a_job_ended_by_a_base_exception_fails_and_the_runner_goes_idle(qtbot: QtBot) -> None:
+    from app.jobs import JobRunner
+
+    runner = JobRunner()
+    errors: list[Exception] = []
+
+    def op(_job: Job) -> None:
+        raise SystemExit(3)
+
+    with qtbot.waitSignal(runner.idle, timeout=READY_MS):
+        runner.run(op, print, errors.append)
+    assert isinstance(errors[0], RuntimeError)
+    assert "SystemExit" in str(errors[0])
+    assert runner.active_jobs == 0
