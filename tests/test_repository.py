@@ -3,8 +3,10 @@ written on (a checkout, a virtual environment, a home directory)."""
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
+import sys
 import sysconfig
 from pathlib import Path
 
@@ -59,3 +61,20 @@ def test_no_tracked_file_names_a_path_of_this_machine() -> None:
     assert not offenders, "derive these from the package or the repository root:\n" + "\n".join(
         offenders
     )
+
+
+def test_every_test_file_is_collected() -> None:
+    """pytest passes over some folder names by default (build, dist...): a test folder that
+    mirrors such a package must not silently drop out of the run."""
+    listed = subprocess.run(
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+        timeout=300,
+    ).stdout
+    collected = {line.split("::")[0] for line in listed.splitlines() if "::" in line}
+    on_disk = {str(p.relative_to(ROOT)) for p in (ROOT / "tests").rglob("test_*.py")}
+    assert on_disk - collected == set()

@@ -4,6 +4,7 @@ the whole new generation is on disk (see layout.py)."""
 from __future__ import annotations
 
 import functools
+import os
 import platform
 import sqlite3
 import threading
@@ -61,6 +62,7 @@ class BuildReport:
     added: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
+    offline: list[str] = field(default_factory=list)  # kept: their folder cannot be read now
     unchanged: int = 0
     skipped: list[Skipped] = field(default_factory=list)
     passages_embedded: int = 0
@@ -116,9 +118,14 @@ def build_index(
             changed, unchanged = _find_changed(files, known, rebuild, report)
             stored = old_store if rebuild else None
             prepared = _chunk_stories(changed, embedder, report, notify, cancel, stored=stored)
-            # A story whose file is still there but unreadable now keeps its indexed version.
+            # A story whose file is still there but unreadable now keeps its indexed version;
+            # so does one in a folder that cannot be read or reached now (a renamed folder, an
+            # unmounted drive): only a file really gone from a readable folder is removed.
             present = {path_text(f) for f in files}
-            gone = [row for path, row in known.items() if path not in present]
+            offline = _unreachable(sources, excluded, report.skipped)
+            missing = [row for path, row in known.items() if path not in present]
+            gone = [row for row in missing if not _inside(row.path, offline)]
+            report.offline = [row.title for row in missing if _inside(row.path, offline)]
             report.unchanged = len(unchanged)
             report.removed = [row.title for row in gone]
 
@@ -206,6 +213,30 @@ def _place(path: str | Path) -> str:
 def _is_excluded(story: Path, excluded: set[str]) -> bool:
     """Whether the person removed this story, or a folder that holds it."""
     return any(path_text(place) in excluded for place in (story, *story.parents))
+
+
+def _unreachable(
+    sources: Sequence[str], excluded: set[str], skipped: Sequence[Skipped]
+) -> list[str]:
+    """Places whose stories cannot be seen now: a source that is missing or cannot be listed,
+    and any folder inside one that could not be opened."""
+    places = [s for s in sources if not _listable(Path(s))]
+    places += [path_text(s.path.resolve()) for s in skipped if s.path.is_dir()]
+    return [p for p in places if p not in excluded]
+
+
+def _listable(path: Path) -> bool:
+    try:
+        if path.is_file():
+            return True
+        with os.scandir(path):
+            return True
+    except OSError:
+        return False
+
+
+def _inside(story: str, places: Sequence[str]) -> bool:
+    return any(story == place or Path(story).is_relative_to(place) for place in places)
 
 
 def _updated_sources(

@@ -92,6 +92,15 @@ def path_text(path: Path | str) -> str:
     return text
 
 
+def path_from_text(text: str) -> Path:
+    """The path that path_text() wrote as `text` (its escapes back to the bytes they stand
+    for), to find the file again."""
+    return Path(_ESCAPED_BYTE.sub(lambda m: chr(0xDC00 + int(m[1], 16)), text))
+
+
+_ESCAPED_BYTE = re.compile(r"\\x([89a-f][0-9a-f])")
+
+
 def title_from_path(path: Path) -> str:
     """A readable title from the file name: "sofia-kalejs.txt" -> "Sofia Kalejs".
 

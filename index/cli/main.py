@@ -239,18 +239,28 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 
 
 def _cmd_info(args: argparse.Namespace) -> int:
+    from index.build.readers import path_from_text
     from index.search.library import Library
 
     with Library.open(args.index) as lib:
         info = lib.info()
         stories = lib.stories()
+    # A story whose file cannot be found now (its folder renamed, its drive not mounted) is
+    # kept as indexed: say so, so that a person knows why it no longer changes.
+    offline = {s.id for s in stories if not path_from_text(s.path).is_file()}
     if args.json:
         _dump(
             {
                 "path": str(info.path),
                 "generation": info.generation,
                 "stories": [
-                    {"id": s.id, "title": s.title, "path": s.path, "passages": s.passage_count}
+                    {
+                        "id": s.id,
+                        "title": s.title,
+                        "path": s.path,
+                        "passages": s.passage_count,
+                        "offline": s.id in offline,
+                    }
                     for s in stories
                 ],
                 "passages": info.passages,
@@ -270,7 +280,8 @@ def _cmd_info(args: argparse.Namespace) -> int:
     for source in info.sources:
         print(f"Source      {source}")
     for story in stories:
-        print(f"  {story.title}  ({story.passage_count} passages)  {story.path}")
+        note = "  [source offline]" if story.id in offline else ""
+        print(f"  {story.title}  ({story.passage_count} passages)  {story.path}{note}")
     return EXIT_OK
 
 

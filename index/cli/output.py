@@ -79,6 +79,11 @@ def print_report(report: BuildReport, out: TextIO) -> None:
     ):
         if titles:
             out.write(f"{label} {len(titles)}: {names(titles)}\n")
+    if report.offline:
+        out.write(
+            f"Kept {len(report.offline)} as indexed, their folder missing or unreadable now "
+            f"(`storylens index --remove FOLDER` forgets them): {names(report.offline)}\n"
+        )
     out.write(
         f"{report.passages_total} passages in the index ({report.passages_embedded} embedded now), "
         f"{report.seconds:.1f} s. Index: {report.index_dir}\n"

@@ -376,14 +376,21 @@ class Library:
 
 def _open_live(layout: IndexDir) -> Generation:
     """The live generation. A writer may publish the next one and remove this one between
-    reading CURRENT and opening its files: that is no damage, so it is opened again, once."""
+    reading CURRENT and opening its files: that is no damage, so the new one is opened. Damage
+    is reported only when the generation CURRENT names failed and is still the one named."""
     seen = layout.current()
-    try:
-        return Generation.open(seen)
-    except IndexCorrupt:
-        if layout.current() == seen:
-            raise
-    return Generation.open(layout.current())
+    for _ in range(_SWITCHES):
+        try:
+            return Generation.open(seen)
+        except IndexCorrupt:
+            now = layout.current()
+            if now == seen:
+                raise
+            seen = now
+    return Generation.open(seen)
+
+
+_SWITCHES = 10  # generations published while one reader opens: far more than a writer makes
 
 
 def _hit(rank: int, score: float, passage: Passage, why: Why, near: Neighbours) -> Hit:

@@ -134,11 +134,11 @@ def test_cancel_keeps_the_old_index(
 
 
 def test_a_killed_build_leaves_the_old_index_answering(
-    seeds: Path, tmp_path: Path, embedder: Embedder
+    seeds: Path, tmp_path: Path, fake_embedder: FakeEmbedder
 ) -> None:
     where = tmp_path / "ix"
-    build_index([seeds], where, embedder=embedder)
-    before = _answers(where, embedder)
+    build_index([seeds], where, embedder=fake_embedder)
+    before = _answers(where, fake_embedder)
     big = seeds / "big.txt"
     big.write_text(
         "\n\n".join(
@@ -149,10 +149,11 @@ def test_a_killed_build_leaves_the_old_index_answering(
     script = (
         "import sys\n"
         "from index.build.builder import build_index\n"
+        "from tests.fake_embedder import FakeEmbedder\n"
         "def tell(p):\n"
         "    if p.phase == 'embedding' and p.done:\n"
         "        print('embedding', flush=True)\n"
-        f"build_index([], {str(where)!r}, progress=tell)\n"
+        f"build_index([], {str(where)!r}, embedder=FakeEmbedder(), progress=tell)\n"
     )
     with subprocess.Popen(
         [sys.executable, "-c", script],
@@ -164,10 +165,10 @@ def test_a_killed_build_leaves_the_old_index_answering(
         assert child.stdout.readline().strip() == "embedding"
         child.send_signal(signal.SIGKILL)
         child.wait()
-    assert _answers(where, embedder) == before
+    assert _answers(where, fake_embedder) == before
     # The next build cleans up after the killed one and succeeds.
     big.unlink()
-    build_index([], where, embedder=embedder)
+    build_index([], where, embedder=fake_embedder)
     assert not list(where.glob("*.partial"))
 
 
@@ -499,3 +500,76 @@ def test_a_damaged_database_page_is_reported_as_damage(
     with pytest.raises(IndexCorrupt, match=r"damaged.*--rebuild"):  # noqa: SIM117
         with Library.open(built, embedder=fake_embedder) as lib:  # at open, or at search
             lib.search("ballet", k=3)
+
+
+def test_a_missing_source_folder_keeps_its_stories(
+    seeds: Path, tmp_path: Path, fake_embedder: FakeEmbedder
+) -> None:
+    where = tmp_path / "ix"
+    build_index([seeds], where, embedder=fake_embedder)
+    before = _answers(where, fake_embedder)
+    moved = seeds.rename(tmp_path / "renamed")  # or a drive that is not mounted
+    report = build_index([], where, embedder=fake_embedder)
+    assert report.removed == []
+    assert sorted(report.offline) == sorted(
+        ["Camilla Roche", "Romy Baktybekova", "Sofia Kalejs", "Sofia Kalmurzaeva"]
+    )
+    assert _answers(where, fake_embedder) == before
+    moved.rename(seeds)  # back: nothing to embed again
+    again = build_index([], where, embedder=fake_embedder)
+    assert (again.changed, again.passages_embedded, again.offline) == (False, 0, [])
+
+
+@pytest.mark.skipif(not hasattr(os, "fork") or os.geteuid() != 0, reason="drops root to nobody")
+def test_an_unreadable_folder_inside_a_source_keeps_its_stories(
+    fake_embedder: FakeEmbedder,
+) -> None:
+    with tempfile.TemporaryDirectory() as folder:  # in /tmp, so "nobody" may reach it
+        stories, where = Path(folder) / "stories", Path(folder) / "ix"
+        shutil.copytree(Path(__file__).resolve().parents[3] / "seeds", stories)
+        (stories / "camilla").mkdir()
+        (stories / "camilla-roche.txt").rename(stories / "camilla" / "camilla-roche.txt")
+        for path in (Path(folder), *Path(folder).rglob("*")):
+            path.chmod(0o777 if path.is_dir() else 0o666)
+        (stories / "camilla").chmod(0o700)  # root's alone: "nobody" cannot open it
+
+        # Built by root, who can read every folder; refreshed by nobody, who cannot.
+        build_index([stories], where, embedder=fake_embedder)
+        for path in (where, *where.rglob("*")):
+            path.chmod(0o777 if path.is_dir() else 0o666)
+        told = _in_child(
+            lambda: repr(build_index([], where, embedder=fake_embedder).removed), user=65534
+        )
+        assert told == "[]", told
+        with Library.open(where, embedder=fake_embedder) as lib:
+            assert "Camilla Roche" in {s.title for s in lib.stories()}
+
+
+def test_readers_never_see_a_false_damage_while_generations_are_published(
+    seeds: Path, tmp_path: Path, fake_embedder: FakeEmbedder
+) -> None:
+    where = tmp_path / "ix"
+    build_index([seeds], where, embedder=fake_embedder)
+    story = seeds / "camilla-roche.txt"
+    done = threading.Event()
+    published = []
+
+    def write() -> None:
+        for n in range(30):
+            with story.open("a", encoding="utf-8") as f:
+                f.write(f"\n\nA new paragraph, number {n}.")
+            published.append(build_index([], where, embedder=fake_embedder).changed)
+        done.set()
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    reads = 0
+    try:
+        while not done.is_set() or reads < 300:
+            with Library.open(where, embedder=fake_embedder) as lib:
+                assert lib.info().passages > 0
+                lib.search("ballet", k=1)
+            reads += 1
+    finally:
+        writer.join()
+    assert all(published) and len(published) == 30

@@ -239,3 +239,24 @@ def test_the_command_runs_as_its_own_process(cli_index: Path) -> None:
         timeout=300,
     )
     assert usage.returncode == 2
+
+
+def test_info_marks_stories_whose_folder_is_offline(
+    seeds: Path, tmp_path: Path, fake_embedder: object
+) -> None:
+    from index.build.builder import build_index
+    from tests.fake_embedder import FakeEmbedder
+
+    assert isinstance(fake_embedder, FakeEmbedder)
+    odd = seeds / os.fsdecode(b"caf\xe9.txt")
+    odd.write_text("A story with a Latin-1 name.", "utf-8")
+    where = tmp_path / "ix"
+    build_index([seeds], where, embedder=fake_embedder)
+    here = json.loads(storylens("info", "--json", index=where).stdout)
+    assert [s["offline"] for s in here["stories"]] == [False] * 5
+    seeds.rename(tmp_path / "elsewhere")
+    build_index([], where, embedder=fake_embedder)  # kept, not removed
+    done = storylens("info", "--json", index=where)
+    assert done.returncode == 0, done.stderr
+    assert [s["offline"] for s in json.loads(done.stdout)["stories"]] == [True] * 5
+    assert storylens("info", index=where).stdout.count("[source offline]") == 5
