@@ -10,6 +10,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from index.errors import REBUILD_ADVICE, IndexCorrupt, IndexIncompatible
 
@@ -224,117 +225,68 @@ class Store:
         return int(self._db.execute("SELECT COALESCE(MAX(id), -1) FROM passages").fetchone()[0])
 
     def passages_by_id(self, ids: Sequence[int]) -> dict[int, PassageRow]:
-        found: dict[int, PassageRow] = {}
-        for chunk in _chunks(ids, 500):
-            marks = ",".join("?" * len(chunk))
-            for row in self._db.execute(
-                "SELECT id, story_id, ordinal, start, end, token_count FROM passages "
-                f"WHERE id IN ({marks})",
-                chunk,
-            ):
-                found[row[0]] = PassageRow(*row)
-        return found
-
-    def passage_at(self, story_id: int, ordinal: int) -> PassageRow | None:
-        row = self._db.execute(
-            "SELECT id, story_id, ordinal, start, end, token_count FROM passages "
-            "WHERE story_id = ? AND ordinal = ?",
-            (story_id, ordinal),
-        ).fetchone()
-        return PassageRow(*row) if row else None
+        rows = self._each_in(f"SELECT {_PASSAGE} FROM passages WHERE id IN ({{}})", ids)
+        return {row[0]: PassageRow(*row) for row in rows}
 
     def story_passages(self, story_id: int) -> list[PassageRow]:
         rows = self._db.execute(
-            "SELECT id, story_id, ordinal, start, end, token_count FROM passages "
-            "WHERE story_id = ? ORDER BY ordinal",
-            (story_id,),
+            f"SELECT {_PASSAGE} FROM passages WHERE story_id = ? ORDER BY ordinal", (story_id,)
         )
         return [PassageRow(*row) for row in rows]
 
     def passage_ids_of_stories(self, story_ids: Iterable[int]) -> list[int]:
-        ids: list[int] = []
-        for chunk in _chunks(list(story_ids), 500):
-            marks = ",".join("?" * len(chunk))
-            ids.extend(
-                row[0]
-                for row in self._db.execute(
-                    f"SELECT id FROM passages WHERE story_id IN ({marks})", chunk
-                )
-            )
-        return ids
-
-    def sentences(self, passage_id: int) -> list[tuple[int, int]]:
-        rows = self._db.execute(
-            "SELECT start, end FROM sentences WHERE passage_id = ? ORDER BY ordinal",
-            (passage_id,),
-        )
-        return [(int(s), int(e)) for s, e in rows]
+        rows = self._each_in("SELECT id FROM passages WHERE story_id IN ({})", list(story_ids))
+        return [row[0] for row in rows]
 
     def sentence_counts(self, passage_ids: Sequence[int]) -> dict[int, int]:
-        counts: dict[int, int] = {}
-        for chunk in _chunks(passage_ids, 500):
-            marks = ",".join("?" * len(chunk))
-            counts.update(
-                self._db.execute(
-                    "SELECT passage_id, COUNT(*) FROM sentences "
-                    f"WHERE passage_id IN ({marks}) GROUP BY passage_id",
-                    chunk,
-                )
+        return dict(
+            self._each_in(
+                "SELECT passage_id, COUNT(*) FROM sentences WHERE passage_id IN ({}) "
+                "GROUP BY passage_id",
+                passage_ids,
             )
-        return counts
+        )
 
     def passage_texts(self, ids: Sequence[int]) -> dict[int, str]:
-        """Each passage's text, sliced from its story inside SQLite (one statement per 500)."""
-        texts: dict[int, str] = {}
-        for chunk in _chunks(ids, 500):
-            marks = ",".join("?" * len(chunk))
-            texts.update(
-                self._db.execute(
-                    "SELECT p.id, substr(s.text, p.start + 1, p.end - p.start) "
-                    f"FROM passages p JOIN stories s ON s.id = p.story_id WHERE p.id IN ({marks})",
-                    chunk,
-                )
+        """Each passage's text, sliced from its story inside SQLite."""
+        return dict(
+            self._each_in(
+                "SELECT p.id, substr(s.text, p.start + 1, p.end - p.start) "
+                "FROM passages p JOIN stories s ON s.id = p.story_id WHERE p.id IN ({})",
+                ids,
             )
-        return texts
+        )
 
     def sentences_of(self, ids: Sequence[int]) -> dict[int, list[tuple[int, int]]]:
         """Each passage's sentences (story offsets) in order; [] for a passage without any."""
         found: dict[int, list[tuple[int, int]]] = {pid: [] for pid in ids}
-        for chunk in _chunks(ids, 500):
-            marks = ",".join("?" * len(chunk))
-            for pid, start, end in self._db.execute(
-                "SELECT passage_id, start, end FROM sentences "
-                f"WHERE passage_id IN ({marks}) ORDER BY passage_id, ordinal",
-                chunk,
-            ):
-                found[pid].append((int(start), int(end)))
+        for pid, start, end in self._each_in(
+            "SELECT passage_id, start, end FROM sentences WHERE passage_id IN ({}) "
+            "ORDER BY passage_id, ordinal",
+            ids,
+        ):
+            found[pid].append((int(start), int(end)))
         return found
 
     def passages_at(self, places: Sequence[tuple[int, int]]) -> dict[tuple[int, int], PassageRow]:
         """The passages at these (story id, ordinal) places; places without one are left out."""
         found: dict[tuple[int, int], PassageRow] = {}
-        for first in range(0, len(places), 250):
-            chunk = places[first : first + 250]
+        for first in range(0, len(places), _PER_STATEMENT // 2):
+            chunk = places[first : first + _PER_STATEMENT // 2]
             marks = ",".join("(?, ?)" for _ in chunk)
             for row in self._db.execute(
-                "SELECT id, story_id, ordinal, start, end, token_count FROM passages "
-                f"WHERE (story_id, ordinal) IN (VALUES {marks})",
+                f"SELECT {_PASSAGE} FROM passages WHERE (story_id, ordinal) IN (VALUES {marks})",
                 [value for place in chunk for value in place],
             ):
                 found[(row[1], row[2])] = PassageRow(*row)
         return found
 
-    def slice_story(self, story_id: int, start: int, end: int) -> str:
-        """A piece of a story's text without loading the whole story (SQLite counts characters)."""
-        row = self._db.execute(
-            "SELECT substr(text, ?, ?) FROM stories WHERE id = ?",
-            (start + 1, end - start, story_id),
-        ).fetchone()
-        if row is None:
-            raise KeyError(story_id)
-        return str(row[0])
+    def _each_in(self, sql: str, values: Sequence[int]) -> Iterator[Any]:
+        """The rows of `sql`, whose one "IN ({})" takes `values`, however many there are."""
+        for first in range(0, len(values), _PER_STATEMENT):
+            chunk = values[first : first + _PER_STATEMENT]
+            yield from self._db.execute(sql.format(",".join("?" * len(chunk))), chunk)
 
 
-def _chunks(items: Sequence[int], size: int) -> Iterator[Sequence[int]]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
+_PASSAGE = "id, story_id, ordinal, start, end, token_count"  # a PassageRow's columns
+_PER_STATEMENT = 500  # parameters in one statement: well under SQLite's cap

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -11,7 +12,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -419,6 +420,23 @@ def test_an_index_path_that_is_a_file_is_refused_in_one_line(
     assert a_file.read_text("utf-8") == "mine"
 
 
+@contextlib.contextmanager
+def _outside_pytests_folder() -> Iterator[tuple[Path, Path]]:
+    """(stories, index folder) in a new folder of /tmp, which "nobody" may reach (pytest's
+    own temporary folders are root's alone)."""
+    with tempfile.TemporaryDirectory() as folder:
+        Path(folder).chmod(0o755)
+        stories = Path(folder) / "stories"
+        shutil.copytree(Path(__file__).resolve().parents[3] / "seeds", stories)
+        yield stories, Path(folder) / "ix"
+
+
+def _let_all(folder: Path, *, write: bool) -> None:
+    """Let every user read everything under `folder`, and with `write` change it too."""
+    for path in (folder, *folder.rglob("*")):
+        path.chmod((0o777 if write else 0o755) if path.is_dir() else (0o666 if write else 0o644))
+
+
 def _in_child(work: Callable[[], str], *, user: int | None = None, max_file: int = 0) -> str:
     """Run `work` in a forked child, as `user` and with files capped at `max_file` bytes when
     given; returns what it returned, or the error it raised as "Type: message"."""
@@ -453,12 +471,9 @@ def _in_child(work: Callable[[], str], *, user: int | None = None, max_file: int
 def test_an_index_folder_one_may_not_write_is_one_clear_line(
     fake_embedder: FakeEmbedder,
 ) -> None:
-    with tempfile.TemporaryDirectory() as folder:  # in /tmp, so "nobody" may read it
-        stories, where = Path(folder) / "stories", Path(folder) / "ix"
-        shutil.copytree(Path(__file__).resolve().parents[3] / "seeds", stories)
+    with _outside_pytests_folder() as (stories, where):
         build_index([stories], where, embedder=fake_embedder)
-        for path in (Path(folder), *Path(folder).rglob("*")):
-            path.chmod(0o755 if path.is_dir() else 0o644)
+        _let_all(where.parent, write=False)
 
         def update() -> str:
             return str(build_index([], where, embedder=fake_embedder).changed)
@@ -524,19 +539,13 @@ def test_a_missing_source_folder_keeps_its_stories(
 def test_an_unreadable_folder_inside_a_source_keeps_its_stories(
     fake_embedder: FakeEmbedder,
 ) -> None:
-    with tempfile.TemporaryDirectory() as folder:  # in /tmp, so "nobody" may reach it
-        stories, where = Path(folder) / "stories", Path(folder) / "ix"
-        shutil.copytree(Path(__file__).resolve().parents[3] / "seeds", stories)
+    with _outside_pytests_folder() as (stories, where):
         (stories / "camilla").mkdir()
         (stories / "camilla-roche.txt").rename(stories / "camilla" / "camilla-roche.txt")
-        for path in (Path(folder), *Path(folder).rglob("*")):
-            path.chmod(0o777 if path.is_dir() else 0o666)
-        (stories / "camilla").chmod(0o700)  # root's alone: "nobody" cannot open it
-
         # Built by root, who can read every folder; refreshed by nobody, who cannot.
         build_index([stories], where, embedder=fake_embedder)
-        for path in (where, *where.rglob("*")):
-            path.chmod(0o777 if path.is_dir() else 0o666)
+        _let_all(where.parent, write=True)
+        (stories / "camilla").chmod(0o700)  # root's alone: "nobody" cannot open it
         told = _in_child(
             lambda: repr(build_index([], where, embedder=fake_embedder).removed), user=65534
         )
