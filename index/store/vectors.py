@@ -19,6 +19,7 @@ A story filter that leaves few passages is searched exactly over just those pass
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import cache
@@ -351,12 +352,19 @@ def _numpy_blas() -> Any:
     return ThreadpoolController().select(user_api="blas", prefix="libscipy_openblas")
 
 
+_ONE_BLAS_THREAD = threading.Lock()
+
+
 @contextmanager
 def one_numpy_blas_thread() -> Iterator[None]:
     """numpy's OpenBLAS on one thread for the block (a query's small products). With more,
     its idle threads spin on the other core after each product: a search cost twice its
-    wall time in CPU. FAISS's and torch's own thread pools are left alone."""
-    with _numpy_blas().limit(limits=1):
+    wall time in CPU. FAISS's and torch's own thread pools are left alone.
+
+    The limit is process-wide, and only the thread that set it can lift it again (OpenBLAS
+    ignored the restore from another), so overlapping blocks take turns: they are the
+    milliseconds of a first stage, never a model pass."""
+    with _ONE_BLAS_THREAD, _numpy_blas().limit(limits=1):
         yield
 
 

@@ -187,3 +187,35 @@ def test_sentence_vectors_take_the_same_layouts(vectors: Matrix, tmp_path: Path)
     with pytest.raises(KeyError):
         back.vectors(sentence_ids(1, 1))
     assert np.allclose(back.vectors(sentence_ids(2, 1)), vectors[8], atol=1e-3)
+
+
+def test_overlapping_searches_never_leave_blas_on_one_thread() -> None:
+    """The limit is process-wide: two searches in two threads must each run with it, and the
+    process must have its threads back once both are done."""
+    import threading
+
+    from index.store.vectors import _numpy_blas, one_numpy_blas_thread
+
+    def blas_threads() -> list[int]:
+        return [int(lib["num_threads"]) for lib in _numpy_blas().info()]
+
+    before = blas_threads()
+    if not before or max(before) == 1:
+        pytest.skip("numpy's BLAS runs on one thread here anyway")
+    seen: list[int] = []
+    release = threading.Event()
+
+    def other_search() -> None:
+        with one_numpy_blas_thread():
+            release.wait(10)  # still searching when the first search ends
+            seen.append(max(blas_threads()))
+
+    other = threading.Thread(target=other_search)
+    with one_numpy_blas_thread():  # this search starts first and ends first
+        other.start()
+        other.join(0.2)
+        seen.append(max(blas_threads()))
+    release.set()
+    other.join(10)
+    assert seen == [1, 1]
+    assert blas_threads() == before
