@@ -8,7 +8,7 @@ PACKAGE_STAMP := $(VENV)/.storylens-package-installed
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: run check test test-fast lint bench eval screenshots package package-test clean
+.PHONY: run check test test-fast reliability lint bench eval screenshots package package-test clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON_BOOT) -m venv $(VENV)
@@ -39,6 +39,12 @@ test: check
 # The tests that need no model: the plumbing, in seconds.
 test-fast: check
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -m "not model"
+
+# The promises of README's "What can go wrong" in their long form: a kill -9 at each point of a
+# build, every kind of damage, 1,000 reads while generations are published.
+reliability: $(STAMP)
+	STORYLENS_RELIABILITY_READS=1000 QT_QPA_PLATFORM=offscreen $(PY) -m pytest -m "not model" \
+		tests/index/build/test_builder.py tests/index/store tests/index/cli/test_cli.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check --fix index app tests benchmarks packaging

@@ -14,7 +14,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QAction, QColor, QContextMenuEvent, QFontMetricsF, QPainter
+from PySide6.QtGui import QAction, QBrush, QColor, QContextMenuEvent, QFontMetricsF, QPainter
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -100,16 +100,24 @@ class StoriesModel(QAbstractListModel):
             return None
         story = self._stories[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
-            return story.title
+            return f"{story.title} (offline)" if story.offline else story.title
+        if role == Qt.ItemDataRole.ForegroundRole and story.offline:
+            return QBrush(QColor(colors().muted))  # the theme's, read when painted
         if role == Qt.ItemDataRole.CheckStateRole:
             unchecked = story.path in self._unchecked
             return Qt.CheckState.Unchecked if unchecked else Qt.CheckState.Checked
         if role == PASSAGES_ROLE:
             return story.passage_count
         if role == Qt.ItemDataRole.ToolTipRole:
+            offline = (
+                "\n\nIts file cannot be found now (a folder renamed or a drive not mounted): it "
+                "stays as indexed until you remove it."
+                if story.offline
+                else ""
+            )
             return (
                 f"{story.title}\n{story.passage_count} passages · {story.source_format}\n"
-                f"{story.path}\n\nUncheck to leave it out of searches."
+                f"{story.path}{offline}\n\nUncheck to leave it out of searches."
             )
         return None
 

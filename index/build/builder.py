@@ -4,6 +4,7 @@ the whole new generation is on disk (see layout.py)."""
 from __future__ import annotations
 
 import functools
+import json
 import os
 import platform
 import sqlite3
@@ -22,14 +23,20 @@ from index.build.readers import (
     UnreadableStory,
     discover,
     file_digest,
-    path_text,
     read_story,
 )
 from index.embed.model import Embedder
 from index.embed.sentences import embed_with_sentences
 from index.errors import REBUILD_ADVICE, IndexCorrupt, IndexIncompatible, StorylensError
+from index.paths import path_text
 from index.store.database import SCHEMA_VERSION, NewPassage, Store, StoryRow
-from index.store.generations import DATABASE_NAME, VECTORS_NAME, IndexDir
+from index.store.generations import (
+    DATABASE_NAME,
+    VECTORS_NAME,
+    IndexDir,
+    kill_point,
+    verify,
+)
 from index.store.search_files import add_sentences, open_sentence_index, write_search_files
 from index.store.vectors import VectorIndex
 from index.text.passages import PassageSpan, split_passages
@@ -65,6 +72,7 @@ class BuildReport:
     offline: list[str] = field(default_factory=list)  # kept: their folder cannot be read now
     unchanged: int = 0
     skipped: list[Skipped] = field(default_factory=list)
+    damaged: list[Skipped] = field(default_factory=list)  # indexed, with what was wrong in them
     passages_embedded: int = 0
     passages_total: int = 0
     seconds: float = 0.0
@@ -106,10 +114,12 @@ def build_index(
     with layout.writer_lock():
         old_store, old_generation = _open_previous(layout, rebuild=rebuild)
         try:
-            embedder = embedder or Embedder(model or _recorded_model(old_store))
+            recorded = _recorded_sources(layout) if old_store is None else ([], set(), None)
+            embedder = embedder or Embedder(model or _recorded_model(old_store) or recorded[2])
             if old_store is not None and not rebuild:
                 _check_same_model(old_store, embedder)
-            sources, excluded = _updated_sources(old_store, paths, remove)
+            known_sources = old_store.sources() if old_store else recorded[:2]
+            sources, excluded = _updated_sources(known_sources, paths, remove)
 
             notify(BuildProgress("scanning", 0, 0, ""))
             files, report.skipped = discover(sources)
@@ -135,8 +145,10 @@ def build_index(
                 report.seconds = time.perf_counter() - started
                 return report
 
+            kill_point("before-embedding")
             texts = [item.story.text[p.start : p.end] for item in prepared for p in item.passages]
             vectors, sentence_vectors = _embed(embedder, prepared, texts, notify, cancel)
+            kill_point("before-saving")
             notify(BuildProgress("saving", 0, 1, ""))
             write = functools.partial(
                 _write_generation,
@@ -167,6 +179,7 @@ def _save(layout: IndexDir, write: Callable[[Path], None], cancel: threading.Eve
     partial = layout.new_generation()
     try:
         write(partial)
+        kill_point("before-publishing")
         if cancel is not None and cancel.is_set():
             raise _cancelled()
         layout.publish(partial)
@@ -193,15 +206,41 @@ def _cancelled() -> StorylensError:
 
 
 def _open_previous(layout: IndexDir, *, rebuild: bool) -> tuple[Store | None, Path | None]:
+    """The live generation's database and folder, when it can be built upon. A damaged one is
+    refused for an update (which would copy the damage, or say "up to date" over it); a
+    rebuild reads what it still can."""
     if not layout.exists():
         return None, None
     try:
         generation = layout.current()
+        problems = verify(generation, full=False)
+        if problems and not rebuild:
+            raise IndexCorrupt(f"The index is damaged: {'; '.join(problems)}. {REBUILD_ADVICE}")
         return Store.open(generation / DATABASE_NAME), generation
     except (IndexCorrupt, IndexIncompatible):
         if rebuild:
             return None, None  # a rebuild is exactly the cure for these
         raise
+
+
+SOURCES_NAME = "sources.json"  # beside the database, so a damaged database can be rebuilt
+
+
+def _write_sources(
+    generation: Path, sources: Sequence[str], excluded: set[str], model: str
+) -> None:
+    record = {"sources": list(sources), "excluded": sorted(excluded), "model_ref": model}
+    (generation / SOURCES_NAME).write_text(json.dumps(record, indent=1) + "\n", "utf-8")
+
+
+def _recorded_sources(layout: IndexDir) -> tuple[list[str], set[str], str | None]:
+    """What the live generation's sources file says, for a rebuild whose database is too
+    damaged to tell; nothing when there is none to read."""
+    try:
+        record = json.loads((layout.current() / SOURCES_NAME).read_text("utf-8"))
+        return list(record["sources"]), set(record["excluded"]), record.get("model_ref")
+    except (StorylensError, OSError, ValueError, KeyError, TypeError):
+        return [], set(), None
 
 
 def _place(path: str | Path) -> str:
@@ -240,11 +279,11 @@ def _inside(story: str, places: Sequence[str]) -> bool:
 
 
 def _updated_sources(
-    store: Store | None, add: Iterable[str | Path], remove: Iterable[str | Path]
+    known: tuple[list[str], set[str]], add: Iterable[str | Path], remove: Iterable[str | Path]
 ) -> tuple[list[str], set[str]]:
     """The library's roots after this call, and the stories or folders inside them that the
-    person removed."""
-    sources, excluded = store.sources() if store else ([], set())
+    person removed, from what the index `known`."""
+    sources, excluded = known[0].copy(), known[1].copy()
     for path in add:
         place = _place(path)
         if place not in {_place(s) for s in sources}:
@@ -329,6 +368,10 @@ def _chunk_stories(
         if not passages:
             report.skipped.append(Skipped(path, "no text to index"))
             continue
+        if story.replaced:
+            report.damaged.append(
+                Skipped(path, f"{story.replaced} undecodable byte sequence(s) shown as \ufffd")
+            )
         prepared.append(_Prepared(story, passages, previous))
         (report.updated if previous is not None else report.added).append(story.title)
     return prepared
@@ -456,7 +499,9 @@ def _write_generation(
         index = index.fitted()  # exact search while small, an inverted file past that
         store.set_meta(_metadata(embedder, next_id, report.passages_total, index))
         store.commit()
+        kill_point("while-saving")
         write_search_files(partial, store, sentences)
+        _write_sources(partial, sources, excluded, embedder.model_ref)
     finally:
         store.close()
     index.write(partial / VECTORS_NAME)

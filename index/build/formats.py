@@ -99,14 +99,27 @@ def decode_plain_text(raw: bytes) -> tuple[str, str]:
             check_looks_like_text(text)
             return text.removeprefix("\ufeff"), codec
     try:
-        text = raw.decode("utf-8")
+        utf8: str | None = raw.decode("utf-8")
     except UnicodeDecodeError:
-        pass
-    else:
-        if "\x00" not in text:  # NULs: binary, or UTF-16 without a BOM; the detector decides
-            check_looks_like_text(text)
-            return text, "utf-8"
-    return _decode_legacy(raw)
+        utf8 = _mostly_utf8(raw)
+    if utf8 is None or "\x00" in utf8:  # NULs: binary, or UTF-16 without a BOM
+        return _decode_legacy(raw)
+    check_looks_like_text(utf8)
+    return utf8, "utf-8"
+
+
+def _mostly_utf8(raw: bytes) -> str | None:
+    """UTF-8 with a few broken sequences (a bad copy, two files joined), those replaced by
+    U+FFFD; None when the bytes are more likely another encoding. Read as a single-byte code
+    page instead, every accented letter of such a file would come out wrong. The test: more
+    characters beyond ASCII decode as UTF-8 than sequences fail to."""
+    text = raw.decode("utf-8", "replace")
+    broken = text.count(REPLACEMENT) - raw.count(REPLACEMENT.encode())
+    decoded = sum(1 for ch in text if ord(ch) > 0x7F and ch != REPLACEMENT)
+    return text if 0 < broken < decoded else None
+
+
+REPLACEMENT = "\ufffd"
 
 
 def _decode_legacy(raw: bytes) -> tuple[str, str]:

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from index.build import formats
+from index.paths import path_text
 
 # A long novel as plain text is 1-3 MB; an EPUB or PDF of one with a cover and some
 # illustrations stays well under 50 MB. Beyond that the file is almost surely not a story
@@ -63,6 +64,7 @@ class StoryText:
     content_hash: str
     source_format: str
     encoding: str | None
+    replaced: int = 0  # byte sequences that could not be decoded, shown as U+FFFD in `text`
 
 
 class UnreadableStory(Exception):
@@ -77,28 +79,6 @@ def file_digest(path: Path) -> str:
     """Hex sha256 of a file's bytes, streamed: tells whether a file changed without parsing it."""
     with Path(path).open("rb") as stream:
         return hashlib.file_digest(stream, "sha256").hexdigest()
-
-
-def path_text(path: Path | str) -> str:
-    """A path as text that can be stored and shown. A file name that is not valid in the
-    file system's encoding (bytes Python keeps as lone surrogates) gets those bytes as
-    backslash escapes ("caf\\xe9.txt"), the same every time, so the story is still found
-    unchanged on the next refresh."""
-    text = str(path)
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-    return text
-
-
-def path_from_text(text: str) -> Path:
-    """The path that path_text() wrote as `text` (its escapes back to the bytes they stand
-    for), to find the file again."""
-    return Path(_ESCAPED_BYTE.sub(lambda m: chr(0xDC00 + int(m[1], 16)), text))
-
-
-_ESCAPED_BYTE = re.compile(r"\\x([89a-f][0-9a-f])")
 
 
 def title_from_path(path: Path) -> str:
@@ -132,6 +112,9 @@ def read_story(path: Path) -> StoryText:
     if not raw:
         raise UnreadableStory("empty file")
     text, encoding = _extract(raw, source_format)
+    replaced = 0
+    if encoding == "utf-8":
+        replaced = text.count(formats.REPLACEMENT) - raw.count(formats.REPLACEMENT.encode())
     text = normalise_text(text)
     if not text.strip():
         raise UnreadableStory("empty file (only whitespace)")
@@ -142,6 +125,7 @@ def read_story(path: Path) -> StoryText:
         content_hash=hashlib.sha256(raw).hexdigest(),
         source_format=source_format,
         encoding=encoding,
+        replaced=replaced,
     )
 
 

@@ -121,6 +121,11 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("info", help="what the index holds and how it was built")
     p.add_argument("--json", action="store_true")
+    p.add_argument(
+        "--check",
+        action="store_true",
+        help="check every file of the index against the checksums written with it",
+    )
     p.set_defaults(run=_cmd_info)
     return parser
 
@@ -239,15 +244,13 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 
 
 def _cmd_info(args: argparse.Namespace) -> int:
-    from index.build.readers import path_from_text
     from index.search.library import Library
 
+    if args.check:
+        return _check(args.index)
     with Library.open(args.index) as lib:
         info = lib.info()
         stories = lib.stories()
-    # A story whose file cannot be found now (its folder renamed, its drive not mounted) is
-    # kept as indexed: say so, so that a person knows why it no longer changes.
-    offline = {s.id for s in stories if not path_from_text(s.path).is_file()}
     if args.json:
         _dump(
             {
@@ -259,7 +262,7 @@ def _cmd_info(args: argparse.Namespace) -> int:
                         "title": s.title,
                         "path": s.path,
                         "passages": s.passage_count,
-                        "offline": s.id in offline,
+                        "offline": s.offline,
                     }
                     for s in stories
                 ],
@@ -280,8 +283,30 @@ def _cmd_info(args: argparse.Namespace) -> int:
     for source in info.sources:
         print(f"Source      {source}")
     for story in stories:
-        note = "  [source offline]" if story.id in offline else ""
+        note = "  [source offline]" if story.offline else ""
         print(f"  {story.title}  ({story.passage_count} passages)  {story.path}{note}")
+    return EXIT_OK
+
+
+def _check(index_dir: Path | None) -> int:
+    """Every file of the live generation against its manifest, and the database page by page."""
+    from index.errors import REBUILD_ADVICE
+    from index.paths import default_index_dir
+    from index.store.database import quick_check
+    from index.store.generations import DATABASE_NAME, IndexDir, verify
+
+    generation = IndexDir(index_dir or default_index_dir()).current()
+    problems = verify(generation, full=True)
+    database = quick_check(generation / DATABASE_NAME)
+    if database is not None:
+        problems.append(f"{DATABASE_NAME}: {database}")
+    if problems:
+        for problem in problems:
+            print(f"storylens: damaged: {problem}", file=sys.stderr)
+        print(f"storylens: {REBUILD_ADVICE}", file=sys.stderr)
+        return EXIT_FAILED
+    files = sum(1 for child in generation.iterdir() if child.is_file())
+    print(f"Sound: {files} files of {generation.name} match what was written.")
     return EXIT_OK
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import textwrap
 from typing import TYPE_CHECKING, Any, TextIO
 
-from index.build.readers import path_text
+from index.paths import path_text
 
 if TYPE_CHECKING:
     from index.build.builder import BuildReport
@@ -88,6 +88,10 @@ def print_report(report: BuildReport, out: TextIO) -> None:
         f"{report.passages_total} passages in the index ({report.passages_embedded} embedded now), "
         f"{report.seconds:.1f} s. Index: {report.index_dir}\n"
     )
+    if report.damaged:
+        out.write(f"Indexed with damage ({len(report.damaged)}):\n")
+        for damaged in report.damaged:
+            out.write(f"  {path_text(damaged.path)}: {damaged.reason}\n")
     if report.skipped:
         out.write(f"Skipped {len(report.skipped)} file(s):\n")
         for skipped in report.skipped:

@@ -21,6 +21,7 @@ import numpy as np
 
 from index.embed.model import Embedder, Vectors
 from index.errors import IndexCorrupt, IndexIncompatible, QueryError
+from index.paths import path_from_text
 from index.search.candidates import Ranker
 from index.search.explain import explain
 from index.search.fusion import MODES, Candidates, Mode, Ranked, SearchSettings
@@ -60,6 +61,9 @@ class Library:
         self.embedder = embedder
         with generation.database() as database:
             self._stories = {row.id: row for row in database.stories()}
+        self._offline = {
+            row.id for row in self._stories.values() if not path_from_text(row.path).is_file()
+        }
         self.settings = SearchSettings()  # benchmarks/eval varies these; the defaults are tuned
         self.reranker: Reranker | None = None  # see index/search/rerank.py; none ships
         self.token_matcher = TokenMatcher(embedder.token_vectors)  # its cache size may be set
@@ -115,7 +119,8 @@ class Library:
             )
 
     def stories(self) -> list[Story]:
-        return [_story(row) for row in self._stories.values()]
+        """Every story, each marked offline when its file cannot be found now."""
+        return [_story(row, row.id in self._offline) for row in self._stories.values()]
 
     def story_text(self, story_id: int) -> str:
         with self._generation.database() as database:
@@ -148,7 +153,7 @@ class Library:
             titles = ", ".join(sorted(r.title for r in self._stories.values()))
             what = "No story" if not matches else "More than one story"
             raise QueryError(f"{what} is called {name!r}. Stories: {titles}")
-        return _story(matches[0])
+        return _story(matches[0], matches[0].id in self._offline)
 
     # -- search -------------------------------------------------------------------------------
 
@@ -404,13 +409,14 @@ def _hit(rank: int, score: float, passage: Passage, why: Why, near: Neighbours) 
     )
 
 
-def _story(row: StoryRow) -> Story:
+def _story(row: StoryRow, offline: bool) -> Story:
     return Story(
         id=row.id,
         title=row.title,
         path=row.path,
         passage_count=row.passage_count,
         source_format=row.source_format,
+        offline=offline,
     )
 
 

@@ -25,6 +25,8 @@ class Story:
     path: str
     passage_count: int
     source_format: str
+    offline: bool = False  # its file cannot be found now (folder renamed, drive not mounted):
+    # kept as indexed until the person removes it
 
 
 @dataclass(frozen=True)

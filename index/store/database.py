@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -290,3 +291,13 @@ class Store:
 
 _PASSAGE = "id, story_id, ordinal, start, end, token_count"  # a PassageRow's columns
 _PER_STATEMENT = 500  # parameters in one statement: well under SQLite's cap
+
+
+def quick_check(path: Path) -> str | None:
+    """SQLite's own check of a database, page by page: None when sound, else what it found."""
+    try:
+        with closing(sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)) as db:
+            result = str(db.execute("PRAGMA quick_check").fetchone()[0])
+    except sqlite3.DatabaseError as exc:
+        return str(exc)
+    return None if result == "ok" else result

@@ -19,7 +19,7 @@ import numpy.typing as npt
 
 from index.errors import REBUILD_ADVICE, IndexCorrupt, IndexIncompatible
 from index.store.database import Store
-from index.store.generations import DATABASE_NAME, VECTORS_NAME
+from index.store.generations import DATABASE_NAME, VECTORS_NAME, verify
 from index.store.keywords import KeywordIndex
 from index.store.search_files import read_search_files
 from index.store.sentences import SentenceIndex
@@ -51,6 +51,9 @@ class Generation:
     def open(cls, path: Path) -> Generation:
         """Open and cross-check the generation at `path`; damage or a mismatch between its
         files becomes IndexCorrupt or IndexIncompatible with what to do."""
+        problems = verify(path)
+        if problems:
+            raise IndexCorrupt(f"The index is damaged: {'; '.join(problems)}. {REBUILD_ADVICE}")
         database = Store.open(path / DATABASE_NAME)
         try:
             meta = database.meta()

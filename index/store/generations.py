@@ -3,7 +3,7 @@
     INDEX_DIR/
         storylens-index.json  {"format": "storylens-index", "version": 1}: this folder is ours
         CURRENT               "gen-000004" (replaced atomically with os.replace)
-        gen-000004/           storylens.sqlite + passages.faiss + ...
+        gen-000004/           storylens.sqlite + passages.faiss + ... + manifest.json
         .writer.lock          held by the one process that is building
 
 Storylens writes into a folder only once it carries the marker, puts the marker only into a
@@ -19,10 +19,12 @@ portable where directory renames over non-empty directories are not).
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import re
 import shutil
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -128,11 +130,15 @@ class IndexDir:
         return partial
 
     def publish(self, partial: Path) -> Path:
-        """Make a finished generation live: fsync it, rename it, swap CURRENT atomically."""
+        """Make a finished generation live: record its files' sizes and checksums (see
+        verify), fsync it, rename it, swap CURRENT atomically."""
+        _write_manifest(partial)
         for child in partial.iterdir():
             _fsync_file(child)
         final = partial.with_name(partial.name.removesuffix(_PARTIAL))
+        kill_point("before-rename")
         partial.rename(final)
+        kill_point("before-swap")
         pointer_tmp = self.path / f"{_POINTER}.tmp"
         with pointer_tmp.open("w", encoding="utf-8") as f:
             f.write(final.name + "\n")
@@ -140,6 +146,7 @@ class IndexDir:
             os.fsync(f.fileno())
         pointer_tmp.replace(self.path / _POINTER)
         _fsync_dir(self.path)
+        kill_point("before-clean-up")
         self._remove_old(keep=final)
         return final
 
@@ -157,8 +164,76 @@ class IndexDir:
         # A reader that still has the old generation open keeps working on POSIX; elsewhere the
         # removal fails quietly and is retried by the next writer.
         for old in self.path.iterdir():
-            if old != keep and _GENERATION.fullmatch(old.name) and old.is_dir():
+            if old != keep and _GENERATION.fullmatch(old.name) and _written_here(old):
                 shutil.rmtree(old, ignore_errors=True)
+
+
+def _written_here(generation: Path) -> bool:
+    """A published generation carries what Storylens writes into every one."""
+    return (generation / MANIFEST_NAME).is_file() or (generation / DATABASE_NAME).is_file()
+
+
+KILL_ENV = "STORYLENS_TEST_KILL_AT"
+
+
+def kill_point(name: str) -> None:
+    """For the reliability tests: the process kills itself (SIGKILL, as a power cut would
+    stop it) when $STORYLENS_TEST_KILL_AT names this point of a build."""
+    if os.environ.get(KILL_ENV) == name:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+MANIFEST_NAME = "manifest.json"
+# Below this many bytes in all, opening a generation checks every file's checksum (a few tens
+# of milliseconds); above it only their sizes, and `storylens info --check` does the rest.
+FULL_CHECK_BYTES = 256 * 1024 * 1024
+
+
+def _write_manifest(generation: Path) -> None:
+    files = {
+        child.name: {"size": child.stat().st_size, "sha256": _sha256(child)}
+        for child in sorted(generation.iterdir())
+        if child.is_file() and child.name != MANIFEST_NAME
+    }
+    (generation / MANIFEST_NAME).write_text(
+        json.dumps({"files": files}, indent=1) + "\n", encoding="utf-8"
+    )
+
+
+def verify(generation: Path, *, full: bool | None = None) -> list[str]:
+    """What is wrong with a generation's files against its manifest, one line each ([] when
+    sound). `full`: compare checksums too (default: when the files are small, see
+    FULL_CHECK_BYTES). A generation written before manifests existed has nothing to compare."""
+    try:
+        manifest = json.loads((generation / MANIFEST_NAME).read_text(encoding="utf-8"))
+        files: dict[str, dict[str, object]] = manifest["files"]
+    except FileNotFoundError:
+        return []
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        return [f"{MANIFEST_NAME} is damaged ({exc})"]
+    if full is None:
+        full = sum(int(str(f.get("size", 0))) for f in files.values()) <= FULL_CHECK_BYTES
+    problems = []
+    for name, recorded in files.items():
+        path = generation / name
+        try:
+            size = path.stat().st_size
+        except OSError:
+            problems.append(f"{name} is missing")
+            continue
+        if size != recorded.get("size"):
+            problems.append(f"{name} has {size} bytes, not the {recorded.get('size')} written")
+        elif full and _sha256(path) != recorded.get("sha256"):
+            problems.append(f"{name} has changed since it was written (checksum)")
+    return problems
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def _cannot_write(path: Path, exc: OSError) -> str:

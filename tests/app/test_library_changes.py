@@ -161,3 +161,20 @@ def test_a_damaged_index_is_rebuilt_from_the_file_menu(
     qtbot.waitUntil(lambda: {s.title for s in window.stories.stories()} == SEEDS_TITLES)
     search(qtbot, window, QUERY)
     assert window.search.model.hit(0).passage.story_title == "Sofia Kalejs"
+
+
+def test_stories_whose_folder_went_offline_stay_and_say_so(
+    qtbot: QtBot, open_window: OpenWindow, seeds: Path, tmp_path: Path
+) -> None:
+    window = open_window(tmp_path / "ix")
+    with qtbot.waitSignal(window.service.build_finished, timeout=READY_MS):
+        window.add_paths([seeds])
+    seeds.rename(tmp_path / "renamed")  # a drive unplugged, a folder renamed
+    with qtbot.waitSignal(window.service.build_finished, timeout=READY_MS) as finished:
+        window.service.reindex()
+    assert finished.args[0].removed == []
+    qtbot.waitUntil(lambda: all(s.offline for s in window.stories.stories()))
+    model = window.stories
+    shown = [model.data(model.index(row)) for row in range(model.rowCount())]
+    assert shown == sorted(f"{title} (offline)" for title in SEEDS_TITLES)
+    assert "cannot be found now" in model.data(model.index(0), Qt.ItemDataRole.ToolTipRole)

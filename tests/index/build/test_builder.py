@@ -228,10 +228,14 @@ def test_a_newer_storage_format_asks_for_a_rebuild(
 ) -> None:
     import sqlite3
 
-    db = sqlite3.connect(IndexDir(built).current() / DATABASE_NAME)
+    from index.store.generations import _write_manifest
+
+    generation = IndexDir(built).current()
+    db = sqlite3.connect(generation / DATABASE_NAME)
     db.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
     db.commit()
     db.close()
+    _write_manifest(generation)  # as a newer Storylens would have written it
     with pytest.raises(IndexIncompatible, match=r"format 99.*Rebuild"):
         Library.open(built, embedder=fake_embedder)
 
@@ -387,13 +391,15 @@ def test_an_index_deletes_only_the_generations_it_wrote(
     where = tmp_path / "ix"
     build_index([seeds], where, embedder=fake_embedder)
     (where / "gen-2023-photos").mkdir()
+    (where / "gen-000099").mkdir()  # named as Storylens names them, but not written by it
     (where / "gen-notes.partial").mkdir()
     (seeds / "new.txt").write_text("A new story about a lighthouse keeper.", "utf-8")
     build_index([], where, embedder=fake_embedder)
     assert (where / "gen-2023-photos").is_dir()
     assert (where / "gen-notes.partial").is_dir()
+    assert (where / "gen-000099").is_dir()
     generations = sorted(p.name for p in where.iterdir() if p.name.startswith("gen-0"))
-    assert generations == [IndexDir(where).current().name]
+    assert generations == sorted([IndexDir(where).current().name, "gen-000099"])
 
 
 def test_leftovers_of_a_killed_clean_up_go_with_the_next_writer(
@@ -573,8 +579,9 @@ def test_readers_never_see_a_false_damage_while_generations_are_published(
     writer = threading.Thread(target=write)
     writer.start()
     reads = 0
+    wanted = int(os.environ.get("STORYLENS_RELIABILITY_READS", "300"))  # make reliability: 1000
     try:
-        while not done.is_set() or reads < 300:
+        while not done.is_set() or reads < wanted:
             with Library.open(where, embedder=fake_embedder) as lib:
                 assert lib.info().passages > 0
                 lib.search("ballet", k=1)
@@ -582,3 +589,107 @@ def test_readers_never_see_a_false_damage_while_generations_are_published(
     finally:
         writer.join()
     assert all(published) and len(published) == 30
+
+
+def test_a_story_with_undecodable_bytes_is_indexed_and_reported(
+    seeds: Path, tmp_path: Path, fake_embedder: FakeEmbedder
+) -> None:
+    story = seeds / "sofia-kalejs.txt"
+    raw = bytearray(story.read_bytes())
+    for at in (300, 900, 1500):
+        raw[at] = 0xFF
+    story.write_bytes(bytes(raw))
+    report = build_index([seeds], tmp_path / "ix", embedder=fake_embedder)
+    assert "Sofia Kalejs" in report.added
+    assert [(d.path.name, d.reason) for d in report.damaged] == [
+        ("sofia-kalejs.txt", "3 undecodable byte sequence(s) shown as \ufffd")
+    ]
+    with Library.open(tmp_path / "ix", embedder=fake_embedder) as lib:
+        text = lib.story_text(lib.find_story("Sofia Kalejs").id)
+        assert "Sofía Kalējs" in text  # read as UTF-8, not re-decoded as another charset
+
+
+# -- integrity: what was written is checked -------------------------------------------------
+
+
+def test_random_bytes_in_the_vector_file_are_found_at_open(
+    built: Path, fake_embedder: FakeEmbedder
+) -> None:
+    vectors = IndexDir(built).current() / VECTORS_NAME
+    data = bytearray(vectors.read_bytes())
+    data[len(data) // 2 : len(data) // 2 + 64] = os.urandom(64)  # same size, other bytes
+    vectors.write_bytes(bytes(data))
+    with pytest.raises(IndexCorrupt, match=r"passages\.faiss has changed.*--rebuild"):
+        Library.open(built, embedder=fake_embedder)
+
+
+def test_a_deleted_keyword_file_is_not_up_to_date(
+    seeds: Path, built: Path, fake_embedder: FakeEmbedder
+) -> None:
+    generation = IndexDir(built).current()
+    next(generation.glob("keywords.*.npy")).unlink()
+    with pytest.raises(IndexCorrupt, match=r"keywords\..* is missing.*--rebuild"):
+        build_index([], built, embedder=fake_embedder)
+    build_index([], built, embedder=fake_embedder, rebuild=True)
+    with Library.open(built, embedder=fake_embedder) as lib:
+        assert lib.search("ballet", k=1)
+
+
+def test_a_rebuild_of_a_damaged_database_finds_its_sources(
+    seeds: Path, built: Path, fake_embedder: FakeEmbedder
+) -> None:
+    database = IndexDir(built).current() / DATABASE_NAME
+    database.write_bytes(b"garbage" * 1000)
+    report = build_index([], built, embedder=fake_embedder, rebuild=True)  # no paths given
+    assert len(report.added) == 4
+    with Library.open(built, embedder=fake_embedder) as lib:
+        assert lib.info().sources == [str(seeds)]
+
+
+KILL_POINTS = [
+    "before-embedding",
+    "before-saving",
+    "while-saving",
+    "before-publishing",
+    "before-rename",
+    "before-swap",
+    "before-clean-up",
+]
+
+
+@pytest.mark.parametrize("point", KILL_POINTS)
+def test_a_build_killed_at_any_point_leaves_an_index_that_answers(
+    seeds: Path, tmp_path: Path, fake_embedder: FakeEmbedder, point: str
+) -> None:
+    """kill -9 (a power cut) at each named point of a build: the index opens and answers,
+    as before or, once CURRENT was swapped, as after; the next writer clears what is left."""
+    where = tmp_path / "ix"
+    build_index([seeds], where, embedder=fake_embedder)
+    before = _answers(where, fake_embedder)
+    (seeds / "lighthouse.txt").write_text("A keeper counts the ships that pass at night.", "utf-8")
+    script = (
+        "from index.build.builder import build_index\n"
+        "from tests.fake_embedder import FakeEmbedder\n"
+        f"build_index([], {str(where)!r}, embedder=FakeEmbedder())\n"
+    )
+    killed = subprocess.run(
+        [sys.executable, "-c", script],
+        env={
+            **os.environ,
+            "PYTHONPATH": str(Path(__file__).resolve().parents[3]),
+            "STORYLENS_TEST_KILL_AT": point,
+        },
+        check=False,
+        timeout=300,
+    )
+    assert killed.returncode == -signal.SIGKILL
+    swapped = point == "before-clean-up"
+    with Library.open(where, embedder=fake_embedder) as lib:
+        titles = {s.title for s in lib.stories()}
+        assert ("Lighthouse" in titles) == swapped
+        if not swapped:
+            assert _answers(where, fake_embedder) == before
+    after = build_index([], where, embedder=fake_embedder)
+    assert ("Lighthouse" in after.added) != swapped
+    leftovers = sorted(p.name for p in where.iterdir() if p.name.startswith("gen-"))
+    assert leftovers == [IndexDir(where).current().name]

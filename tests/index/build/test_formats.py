@@ -212,3 +212,20 @@ def test_reflow_drops_page_numbers_and_runs_paragraphs_across_pages() -> None:
 def test_reflow_blank_lines_always_end_paragraphs() -> None:
     assert reflow_pdf_pages([f"{FULL}\n\n{FULL}"]) == f"{FULL}\n\n{FULL}"
     assert reflow_pdf_pages(["", "  \n"]) == ""
+
+
+def test_utf8_with_a_few_broken_bytes_stays_utf8() -> None:
+    """Read as a single-byte code page, every accented letter of the story would be wrong."""
+    text = "Sofía Kalējs danced in Rīga; the café was full. " * 40
+    raw = bytearray(text.encode("utf-8"))
+    for at in (100, 400, 900, 1500, 2000):  # five bytes that cannot start a character
+        raw[at] = 0xFF
+    decoded, codec = decode_plain_text(bytes(raw))
+    assert codec == "utf-8"
+    assert decoded.count("\ufffd") == 5
+    assert decoded.count("Kalējs") >= 35
+
+
+def test_a_single_byte_file_with_no_utf8_in_it_is_still_read_as_one() -> None:
+    text = "He said “naïve” and left the café. " * 20
+    assert decode_plain_text(text.encode("cp1252")) == (text, "cp1252")

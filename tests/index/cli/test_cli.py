@@ -260,3 +260,30 @@ def test_info_marks_stories_whose_folder_is_offline(
     assert done.returncode == 0, done.stderr
     assert [s["offline"] for s in json.loads(done.stdout)["stories"]] == [True] * 5
     assert storylens("info", index=where).stdout.count("[source offline]") == 5
+
+
+def test_info_check_says_sound_or_names_the_damage(
+    seeds: Path, tmp_path: Path, fake_embedder: object
+) -> None:
+    from index.build.builder import build_index
+    from index.store.generations import IndexDir
+    from tests.fake_embedder import FakeEmbedder
+
+    assert isinstance(fake_embedder, FakeEmbedder)
+    where = tmp_path / "ix"
+    build_index([seeds], where, embedder=fake_embedder)
+    sound = storylens("info", "--check", index=where)
+    assert sound.returncode == 0, sound.stderr
+    assert sound.stdout.startswith("Sound:")
+    sentences = IndexDir(where).current() / "sentences.faiss"
+    data = bytearray(sentences.read_bytes())
+    data[-100:-36] = bytes(64)
+    sentences.write_bytes(bytes(data))
+    damaged = storylens("info", "--check", index=where)
+    assert damaged.returncode == 1
+    lines = damaged.stderr.splitlines()
+    assert (
+        lines[0]
+        == "storylens: damaged: sentences.faiss has changed since it was written (checksum)"
+    )
+    assert "--rebuild" in lines[-1]
