@@ -126,7 +126,7 @@ class ResultDelegate(QStyledItemDelegate):
         painter.drawText(QRectF(inner.left(), inner.top(), title_w, m.title_h), title)
         self._paint_score(
             painter,
-            score=hit.similarity,
+            score=hit.relevance,
             inner=inner,
             m=m,
             fonts=fonts,

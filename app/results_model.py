@@ -21,7 +21,7 @@ class Role(IntEnum):
     HIT = Qt.ItemDataRole.UserRole + 1  # the Hit
     MATCHES = Qt.ItemDataRole.UserRole + 2  # spans of query words in hit.passage.text
     POSITION = Qt.ItemDataRole.UserRole + 3  # "passage 3 of 9"
-    SCORE = Qt.ItemDataRole.UserRole + 4  # float, cosine similarity
+    SCORE = Qt.ItemDataRole.UserRole + 4  # float, Hit.relevance: 0..1, never rising down the list
 
 
 def position_text(hit: Hit) -> str:
@@ -76,7 +76,8 @@ class ResultsModel(QAbstractListModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             return (
                 f"{hit.passage.story_title}, {position_text(hit)}\n"
-                f"Similarity {hit.similarity:.2f}. Enter opens it; Ctrl+C copies it as Markdown."
+                f"Relevance {hit.relevance:.2f} (meaning {hit.why.dense:.2f}, keywords "
+                f"{hit.why.keyword:.2f}). Enter opens it; Ctrl+C copies it as Markdown."
             )
         if role == Qt.ItemDataRole.AccessibleTextRole:
             return f"{hit.passage.story_title}, {position_text(hit)}: {hit.passage.text}"
@@ -87,7 +88,7 @@ class ResultsModel(QAbstractListModel):
         if role == Role.POSITION:
             return position_text(hit)
         if role == Role.SCORE:
-            return hit.similarity
+            return hit.relevance
         return None
 
     def flags(self, index: _Index) -> Qt.ItemFlag:

@@ -367,4 +367,10 @@ def _header_text(result: SearchResult, story_count: int) -> str:
     scope = ""
     if result.stories is not None and story_count:
         scope = f" in {len(result.stories)} of {story_count} stories"
+    if result.relaxed:  # nothing met them all: say so rather than show nothing
+        scope += f" · none has {', '.join(result.relaxed)}, so without {_them(result.relaxed)}"
     return f"{found}{scope}{' · refining…' if result.preview else ''}"
+
+
+def _them(relaxed: tuple[str, ...]) -> str:
+    return "it" if len(relaxed) == 1 else "them"

@@ -38,6 +38,7 @@ class SearchResult:
     similar_to: Passage | None = None  # the passage a "more like this" started from
     stories: tuple[int, ...] | None = None  # the story filter used; None = all stories
     preview: bool = False  # a first answer (hybrid's first stage); the full one follows
+    relaxed: tuple[str, ...] = ()  # phrases and exclusions set aside: no passage met them all
 
 
 @dataclass(frozen=True)
@@ -222,13 +223,19 @@ class LibraryService(JobRunner):
                 hits = job.library.similar(request.similar_to.id, k=request.k)
                 return SearchResult("", hits, [() for _ in hits], request.similar_to)
 
+            first = job.library.first_stage(request.query, k=request.k, stories=request.stories)
+
             def result(hits: list[Hit], *, preview: bool) -> SearchResult:
                 matches = [_query_words(hit) for hit in hits]
                 return SearchResult(
-                    request.query, hits, matches, stories=request.stories, preview=preview
+                    request.query,
+                    hits,
+                    matches,
+                    stories=request.stories,
+                    preview=preview,
+                    relaxed=first.relaxed,
                 )
 
-            first = job.library.first_stage(request.query, k=request.k, stories=request.stories)
             job.report(result(first.hits, preview=True))
             if self._next_search is not None:  # typed on meanwhile: spare the slow stage
                 return result(first.hits, preview=True)

@@ -20,6 +20,7 @@ import argparse
 import json
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -28,6 +29,7 @@ from index.errors import StorylensError
 
 if TYPE_CHECKING:
     from index.cli.selftest import WindowCheck
+    from index.search.results import Hit
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -166,13 +168,13 @@ def _cmd_search(args: argparse.Namespace) -> int:
         story_ids = [lib.find_story(name).id for name in args.story] if args.story else None
         if args.queries is not None:
             return _search_many(lib, args.queries, args.k, story_ids, sys.stdout, mode=args.mode)
-        hits = lib.search(
-            args.query, k=args.k, stories=story_ids, mode=args.mode, context=args.json
-        )
+        answer = _Answer.of(lib, args.query, args.k, story_ids, args.mode, context=args.json)
         if args.json:
-            _dump({"query": args.query, "hits": [hit_to_json(h) for h in hits]}, sys.stdout)
+            _dump(answer.to_json(), sys.stdout)
         else:
-            print_hits(hits, sys.stdout)
+            if answer.relaxed:
+                print(answer.relaxed_line(), end="\n\n")
+            print_hits(answer.hits, sys.stdout)
     return EXIT_OK
 
 
@@ -195,17 +197,34 @@ def _search_many(
         if not line.strip():
             continue
         try:
-            record: dict[str, Any] = {
-                "query": line,
-                "hits": [
-                    hit_to_json(h)
-                    for h in lib.search(line, k=k, stories=story_ids, mode=mode, context=True)
-                ],
-            }
+            record = _Answer.of(lib, line, k, story_ids, mode, context=True).to_json()
         except StorylensError as exc:
             record, failed = {"query": line, "error": str(exc)}, True
         _dump(record, out, indent=None)
     return EXIT_FAILED if failed else EXIT_OK
+
+
+@dataclass(frozen=True)
+class _Answer:
+    """One query's answer, with the phrases and exclusions set aside when nothing met them."""
+
+    query: str
+    hits: list[Hit]
+    relaxed: tuple[str, ...]
+
+    @classmethod
+    def of(
+        cls, lib: Any, query: str, k: int, stories: list[int] | None, mode: str, *, context: bool
+    ) -> _Answer:
+        first = lib.first_stage(query, k=k, stories=stories, mode=mode, context=context)
+        return cls(query, lib.refine(first), first.relaxed)
+
+    def to_json(self) -> dict[str, Any]:
+        hits = [hit_to_json(h) for h in self.hits]
+        return {"query": self.query, "hits": hits, "relaxed": list(self.relaxed)}
+
+    def relaxed_line(self) -> str:
+        return f"No passage has all of {', '.join(self.relaxed)}: the closest without them."
 
 
 def _cmd_similar(args: argparse.Namespace) -> int:

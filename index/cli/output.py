@@ -28,6 +28,7 @@ def hit_to_json(hit: Hit) -> dict[str, Any]:
     return {
         "rank": hit.rank,
         "score": round(hit.score, 6),
+        "relevance": round(hit.relevance, 6),
         "passage_id": p.id,
         "story_id": p.story_id,
         "story": p.story_title,

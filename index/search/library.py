@@ -50,6 +50,7 @@ class FirstStage:
     candidates: Candidates
     hits: list[Hit]  # the first stage's k best, ready to show
     context: bool  # whether hits carry their neighbouring passages
+    relaxed: tuple[str, ...] = ()  # phrases and exclusions set aside: nothing satisfied them
 
 
 class Library:
@@ -200,13 +201,19 @@ class Library:
             with self._generation.database() as database:
                 only = database.passage_ids_of_stories(stories)
         candidates = Candidates.none()
+        relaxed: tuple[str, ...] = ()
         if only is None or only:
             n = max(self.settings.candidates, k)
             with one_numpy_blas_thread():
                 candidates = self._ranker.candidates(parsed, vector, mode=mode, only=only, n=n)
+                if not candidates.passage_ids and parsed.constraints:
+                    # No passage has every phrase and lacks every exclusion: rather than
+                    # nothing, the closest without them, saying which were set aside.
+                    relaxed, parsed = parsed.constraints, parsed.relaxed()
+                    candidates = self._ranker.candidates(parsed, vector, mode=mode, only=only, n=n)
         ranked = candidates.ranked(k, mode, self._first_stage_settings())
         hits = self._explained_hits(ranked, parsed, context)
-        return FirstStage(parsed, mode, k, candidates, hits, context)
+        return FirstStage(parsed, mode, k, candidates, hits, context, relaxed)
 
     def refine(self, first: FirstStage) -> list[Hit]:
         """The final answer: in hybrid mode the first stage's best reordered by token match
@@ -276,8 +283,9 @@ class Library:
         exclude = None if only is not None else sorted(leave_out)
         found = self._generation.dense_search(vector, k, only, exclude)
         passages, near = self._passages([pid for _, pid in found], context=context)
+        relevance = _relevance([score for score, _ in found])
         return [
-            _hit(rank, score, passages[pid], Why(dense=score), near)
+            _hit(rank, score, passages[pid], Why(dense=score), near, relevance=relevance[rank - 1])
             for rank, (score, pid) in enumerate(found, start=1)
         ]
 
@@ -332,15 +340,11 @@ class Library:
         self, ranked: Sequence[Ranked], parsed: ParsedQuery, context: bool
     ) -> list[Hit]:
         passages, near = self._passages([r.passage_id for r in ranked], context=context)
+        whys = [explain(r, passages[r.passage_id], parsed) for r in ranked]
+        relevance = _relevance([max(why.dense, why.keyword) for why in whys])
         return [
-            _hit(
-                rank,
-                r.score,
-                passages[r.passage_id],
-                explain(r, passages[r.passage_id], parsed),
-                near,
-            )
-            for rank, r in enumerate(ranked, start=1)
+            _hit(rank, r.score, passages[r.passage_id], why, near, relevance=relevance[rank - 1])
+            for rank, (r, why) in enumerate(zip(ranked, whys, strict=True), start=1)
         ]
 
     def _passages(
@@ -398,7 +402,9 @@ def _open_live(layout: IndexDir) -> Generation:
 _SWITCHES = 10  # generations published while one reader opens: far more than a writer makes
 
 
-def _hit(rank: int, score: float, passage: Passage, why: Why, near: Neighbours) -> Hit:
+def _hit(
+    rank: int, score: float, passage: Passage, why: Why, near: Neighbours, *, relevance: float
+) -> Hit:
     return Hit(
         rank=rank,
         score=score,
@@ -406,7 +412,22 @@ def _hit(rank: int, score: float, passage: Passage, why: Why, near: Neighbours) 
         before=near.get((passage.story_id, passage.ordinal - 1)),
         after=near.get((passage.story_id, passage.ordinal + 1)),
         why=why,
+        relevance=relevance,
     )
+
+
+def _relevance(evidence: Sequence[float]) -> list[float]:
+    """What people are shown as each hit's relevance, 0..1, down a ranked list: the stronger
+    of its two pieces of evidence (meaning as a cosine, keywords as a share of a perfect
+    match), never above a hit ranked higher. The ordering score itself has no fixed scale
+    (token match standardises it per query), so a bar drawn from it would jump; and evidence
+    alone can rise down the list, which would contradict the order."""
+    shown: list[float] = []
+    ceiling = 1.0
+    for value in evidence:
+        ceiling = min(ceiling, max(0.0, min(1.0, value)))
+        shown.append(ceiling)
+    return shown
 
 
 def _story(row: StoryRow, offline: bool) -> Story:

@@ -51,6 +51,7 @@ class Hit:
     before: Passage | None = None  # the neighbouring passages, when asked for (context=True)
     after: Passage | None = None
     why: Why = field(default_factory=Why)  # the sentence(s) and words behind the match
+    relevance: float = 0.0  # 0..1, never higher than the hit's above: what people are shown
 
     @property
     def similarity(self) -> float:

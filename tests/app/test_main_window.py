@@ -47,6 +47,20 @@ def test_first_run_indexes_the_sample_stories_with_visible_progress(
     assert saved["last_index_dir"] == str(tmp_path / "fresh-index")
 
 
+def test_speech_in_a_query_never_empties_the_results(
+    qtbot: QtBot, open_window: OpenWindow, library_copy: Path
+) -> None:
+    window = open_window(library_copy)
+    # A sentence recalled with its dialogue: text, quotes and all.
+    search(qtbot, window, '"You have come so far," her teacher told her after the final bow')
+    assert window.search.model.rowCount() > 0
+    assert "none has" not in window.search.header.text()
+    # A short query whose phrase nothing has: the closest without it, and the header says so.
+    search(qtbot, window, 'her final bow "a purple elephant"')
+    assert window.search.model.rowCount() > 0
+    assert 'none has "a purple elephant", so without it' in window.search.header.text()
+
+
 def test_paraphrased_query_shows_the_right_passage_first_and_the_reader_scrolls_to_it(
     qtbot: QtBot, open_window: OpenWindow, library_copy: Path
 ) -> None:

@@ -58,6 +58,7 @@ def test_search_json_is_stable_and_ranked(cli_index: Path) -> None:
     assert set(hits[0]) == {
         "rank",
         "score",
+        "relevance",
         "passage_id",
         "story_id",
         "story",
@@ -287,3 +288,16 @@ def test_info_check_says_sound_or_names_the_damage(
         == "storylens: damaged: sentences.faiss has changed since it was written (checksum)"
     )
     assert "--rebuild" in lines[-1]
+
+
+def test_a_phrase_nothing_has_answers_without_it_and_says_so(cli_index: Path) -> None:
+    query = 'her final bow "a purple elephant"'
+    done = storylens("search", query, "--json", "-k", "3", index=cli_index)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["relaxed"] == ['"a purple elephant"']
+    assert len(result["hits"]) == 3
+    plain = storylens("search", "her final bow", "--json", "-k", "3", index=cli_index)
+    assert json.loads(plain.stdout)["relaxed"] == []
+    text = storylens("search", query, "-k", "1", index=cli_index)
+    assert text.stdout.startswith('No passage has all of "a purple elephant": the closest')

@@ -161,9 +161,9 @@ def test_a_reranker_reorders_the_top_passages(seed_index: Path, embedder: Embedd
 
 
 def test_folded_phrase_matching_is_whole_words(library: Library) -> None:
-    hits = library.search('"ball"', k=10)
-    assert hits == []  # "ballet" and "ballerina" are not the word "ball"
-    assert library.search('"ballet"', k=3)
+    ball = library.first_stage('"ball"', k=10)
+    assert ball.relaxed == ('"ball"',)  # "ballet" and "ballerina" are not the word "ball"
+    assert library.first_stage('"ballet"', k=3).relaxed == ()
     dancing = library.search('"dancer"', k=50)
     assert all("dancer" in fold(h.passage.text) for h in dancing)  # not "dance" or "danced"
 
@@ -317,6 +317,23 @@ def test_passages_are_read_once_while_cached() -> None:
     matcher.scores(query, {3: "blue"})  # evicts passage 1, the least recently used
     matcher.scores(query, {2: "green", 1: "red"})
     assert calls[-1] == ["red"]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "ballerina -dance",
+        "the critics adored her loveliness when she returned as the company's star",
+        "a dancer doubts she is good enough",
+        "Kalejs",
+    ],
+)
+def test_the_relevance_shown_never_rises_down_the_list(library: Library, query: str) -> None:
+    shown = [h.relevance for h in library.search(query, k=10)]
+    assert shown
+    assert all(0.0 <= r <= 1.0 for r in shown)
+    assert shown == sorted(shown, reverse=True)
+    assert shown[0] > 0.2  # a real answer is not shown as irrelevant
 
 
 def test_hits_tell_their_closeness_in_meaning_on_a_fixed_scale(library: Library) -> None:

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from index.errors import QueryError
-from index.search.query import ParsedQuery, literal_query, parse_query
+from index.search.query import OPERATOR_WORDS, ParsedQuery, literal_query, parse_query
 
 
 @pytest.mark.parametrize(
@@ -24,6 +24,29 @@ from index.search.query import ParsedQuery, literal_query, parse_query
         ('a "b', ParsedQuery('a "b', (), ())),
         ("dancer - tired", ParsedQuery("dancer - tired", (), ())),
         ('dancer "" "?!"', ParsedQuery("dancer", (), ())),
+        # Speech in a sentence recalled or pasted: text, quotes and dashes included.
+        (
+            '"You were magnificent," he said to her after the show, and she smiled -- at last.',
+            ParsedQuery(
+                '"You were magnificent," he said to her after the show, and she smiled -- at last.',
+                (),
+                (),
+            ),
+        ),
+        (
+            'she whispered "I have waited for this night for so many years" and bowed',
+            ParsedQuery(
+                'she whispered "I have waited for this night for so many years" and bowed', (), ()
+            ),
+        ),
+        (
+            'a long recollection of the night she danced the lead -Moscow +"estranged father"',
+            ParsedQuery(
+                "a long recollection of the night she danced the lead -Moscow estranged father",
+                ("estranged father",),
+                (),
+            ),
+        ),
     ],
 )
 def test_parts_of_a_query(query: str, expected: ParsedQuery) -> None:
@@ -40,9 +63,9 @@ _word = st.text(alphabet="abcdéfgñ", min_size=1, max_size=8)
 
 
 @given(
-    st.lists(_word, min_size=1, max_size=5),
-    st.lists(st.lists(_word, min_size=1, max_size=3), max_size=3),
-    st.lists(_word, max_size=3),
+    st.lists(_word, min_size=1, max_size=3),
+    st.lists(st.lists(_word, min_size=1, max_size=3), max_size=2),
+    st.lists(_word, max_size=2),
 )
 def test_phrases_and_exclusions_come_back_as_written(
     free: list[str], phrases: list[list[str]], excluded: list[str]
@@ -63,6 +86,17 @@ def test_any_input_parses_or_is_refused_with_a_query_error(query: str) -> None:
         return
     assert parsed.text.strip()
     assert all(p.strip() for p in parsed.phrases)
+
+
+@given(st.lists(_word, min_size=OPERATOR_WORDS + 1, max_size=40), st.integers(0, 10))
+def test_in_a_long_query_quotes_and_dashes_are_text(words: list[str], at: int) -> None:
+    quoted = words.copy()
+    at = min(at, len(words) - 2)
+    quoted[at] = f'"{quoted[at]}'
+    quoted[at + 1] = f'{quoted[at + 1]}"'
+    quoted[-1] = f"-{quoted[-1]}"
+    query = " ".join(quoted)
+    assert parse_query(query) == ParsedQuery(query, (), ())
 
 
 def test_literal_text_keeps_its_quotes_and_dashes_as_words() -> None:
