@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 class Cli:
     def __init__(self, code: Path) -> None:
+        self.code = code  # run from there: `python -m` puts the working folder first on the path
         self.env = {**os.environ, "PYTHONPATH": str(code), "HF_HUB_OFFLINE": "1"}
 
     def output(self, index: Path, *args: str) -> str:
@@ -35,6 +36,7 @@ class Cli:
             capture_output=True,
             text=True,
             env=self.env,
+            cwd=self.code,
             check=False,
             timeout=600,
         ).stdout
@@ -45,6 +47,7 @@ class Cli:
             capture_output=True,
             text=True,
             env=self.env,
+            cwd=self.code,
             check=False,
             timeout=600,
         )
@@ -185,6 +188,7 @@ def case_killed_build(cli: Cli, work: Path) -> str:
     child = subprocess.Popen(
         [sys.executable, "-m", "index.cli", "--index", str(index), "index"],
         env=cli.env,
+        cwd=cli.code,
         stderr=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
     )

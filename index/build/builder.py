@@ -117,7 +117,7 @@ def build_index(
             recorded = _recorded_sources(layout) if old_store is None else ([], set(), None)
             embedder = embedder or Embedder(model or _recorded_model(old_store) or recorded[2])
             if old_store is not None and not rebuild:
-                _check_same_model(old_store, embedder)
+                _check_same_model(old_store, embedder, load=False)
             known_sources = old_store.sources() if old_store else recorded[:2]
             sources, excluded = _updated_sources(known_sources, paths, remove)
 
@@ -145,6 +145,8 @@ def build_index(
                 report.seconds = time.perf_counter() - started
                 return report
 
+            if old_store is not None and not rebuild:
+                _check_same_model(old_store, embedder, load=True)
             kill_point("before-embedding")
             texts = [item.story.text[p.start : p.end] for item in prepared for p in item.passages]
             vectors, sentence_vectors = _embed(embedder, prepared, texts, notify, cancel)
@@ -305,13 +307,20 @@ def _recorded_model(store: Store | None) -> str | None:
     return store.meta().get("model_ref") if store else None
 
 
-def _check_same_model(store: Store, embedder: Embedder) -> None:
+def _check_same_model(store: Store, embedder: Embedder, *, load: bool) -> None:
+    """The index and `embedder` name the same model; with `load`, the model is loaded to
+    compare dimensions too. A refresh with nothing to embed compares names only, so it never
+    waits for the model to load."""
     meta = store.meta()
-    if meta.get("model_name") != embedder.name or meta.get("dimension") != str(embedder.dimension):
+    differs = meta.get("model_name") != embedder.name
+    if not differs and load:
+        differs = meta.get("dimension") != str(embedder.dimension)
+    if differs:
+        asked = f"{embedder.name} ({embedder.dimension})" if load else embedder.name
         raise IndexIncompatible(
             f"This index was built with model {meta.get('model_name')} "
-            f"({meta.get('dimension')} dimensions); you asked for {embedder.name} "
-            f"({embedder.dimension}). Rebuild it with that model (`--rebuild`)."
+            f"({meta.get('dimension')} dimensions); you asked for {asked}. Rebuild it with "
+            "that model (`--rebuild`)."
         )
 
 

@@ -56,6 +56,10 @@ def main(
     except StorylensError as exc:  # a cancelled build too: one line, the old index kept
         print(f"storylens: {exc}", file=sys.stderr)
         return EXIT_FAILED
+    except OSError as exc:  # a file named on the command line, an output that went away
+        where = f" {exc.filename}" if exc.filename else ""
+        print(f"storylens: cannot use{where}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_FAILED
     except KeyboardInterrupt:
         print("storylens: interrupted; the previous index is unchanged.", file=sys.stderr)
         return 130
@@ -77,9 +81,14 @@ def _parser() -> argparse.ArgumentParser:
         help="check this installation offline on the sample stories, then exit (0 = all good)",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    # --index is also taken after the command, where most people type it.
+    after = argparse.ArgumentParser(add_help=False)
+    after.add_argument("--index", type=Path, default=argparse.SUPPRESS, help="index directory")
 
     p = sub.add_parser(
-        "index", help="add stories (files or folders) and bring the index up to date"
+        "index",
+        parents=[after],
+        help="add stories (files or folders) and bring the index up to date",
     )
     p.add_argument("paths", nargs="*", type=Path, help="files or folders; none = refresh sources")
     p.add_argument("--model", help="a local sentence-transformers model directory")
@@ -87,7 +96,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--remove", nargs="+", type=Path, default=[], help="forget these sources")
     p.set_defaults(run=_cmd_index)
 
-    p = sub.add_parser("search", help="passages closest in meaning to a query")
+    p = sub.add_parser("search", parents=[after], help="passages closest in meaning to a query")
     p.add_argument("query", nargs="?", help="what you are looking for, in plain language")
     p.add_argument("-k", type=int, default=5, help="number of results (default 5)")
     p.add_argument("--story", action="append", help="only this story (repeatable)")
@@ -102,14 +111,18 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(run=_cmd_search)
 
-    p = sub.add_parser("similar", help='"more like this": passages close to a passage')
+    p = sub.add_parser(
+        "similar", parents=[after], help='"more like this": passages close to a passage'
+    )
     p.add_argument("passage_id", type=int)
     p.add_argument("-k", type=int, default=5)
     p.add_argument("--other-stories", action="store_true", help="only from other stories")
     p.add_argument("--json", action="store_true")
     p.set_defaults(run=_cmd_similar)
 
-    p = sub.add_parser("compare", help="align the sentences of two passages by meaning")
+    p = sub.add_parser(
+        "compare", parents=[after], help="align the sentences of two passages by meaning"
+    )
     p.add_argument("left", type=int, metavar="A", help="passage id (see search --json)")
     p.add_argument("right", type=int, metavar="B", help="passage id")
     p.add_argument(
@@ -121,7 +134,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(run=_cmd_compare)
 
-    p = sub.add_parser("info", help="what the index holds and how it was built")
+    p = sub.add_parser("info", parents=[after], help="what the index holds and how it was built")
     p.add_argument("--json", action="store_true")
     p.add_argument(
         "--check",

@@ -45,7 +45,9 @@ _OURS = {_MARKER, _POINTER, f"{_POINTER}.tmp", ".writer.lock"}
 
 class IndexDir:
     def __init__(self, path: Path) -> None:
-        self.path = Path(path).expanduser()
+        # Absolute from the start: SQLite opens the database by URI, which a relative path
+        # cannot be ("idx" from --index or $STORYLENS_INDEX).
+        self.path = Path(path).expanduser().absolute()
 
     def __repr__(self) -> str:
         return f"IndexDir({str(self.path)!r})"

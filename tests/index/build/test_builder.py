@@ -693,3 +693,14 @@ def test_a_build_killed_at_any_point_leaves_an_index_that_answers(
     assert ("Lighthouse" in after.added) != swapped
     leftovers = sorted(p.name for p in where.iterdir() if p.name.startswith("gen-"))
     assert leftovers == [IndexDir(where).current().name]
+
+
+def test_a_refresh_with_nothing_to_embed_never_loads_the_model(
+    seed_index: Path, tmp_path: Path
+) -> None:
+    copy = tmp_path / "ix"
+    shutil.copytree(seed_index, copy)
+    fresh = Embedder()  # not loaded: a command line starting cold
+    report = build_index([], copy, embedder=fresh)
+    assert not report.changed
+    assert fresh._model is None

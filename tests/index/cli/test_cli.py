@@ -301,3 +301,25 @@ def test_a_phrase_nothing_has_answers_without_it_and_says_so(cli_index: Path) ->
     assert json.loads(plain.stdout)["relaxed"] == []
     text = storylens("search", query, "-k", "1", index=cli_index)
     assert text.stdout.startswith('No passage has all of "a purple elephant": the closest')
+
+
+def test_index_may_be_relative_and_come_after_the_command(
+    seeds: Path, tmp_path: Path, fake_embedder: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from index.build.builder import build_index
+    from tests.fake_embedder import FakeEmbedder
+
+    assert isinstance(fake_embedder, FakeEmbedder)
+    build_index([seeds], tmp_path / "ix", embedder=fake_embedder)
+    monkeypatch.chdir(tmp_path)
+    before = storylens("info", "--json", index=Path("ix"))  # --index ix info
+    assert before.returncode == 0, before.stderr
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(["info", "--json", "--index", "ix"]) == 0
+    assert json.loads(out.getvalue()) == json.loads(before.stdout)
+    monkeypatch.setenv("STORYLENS_INDEX", "ix")
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(["info", "--json"]) == 0
+    assert json.loads(out.getvalue())["path"] == str(tmp_path / "ix")
