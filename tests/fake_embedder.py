@@ -105,6 +105,9 @@ class FakeEmbedder(Embedder):
                 on_batch(len(batch))
         return out
 
+    def after_pooling(self, pooled: Vectors) -> Vectors:
+        return pooled  # no modules after pooling
+
     def forward_tokens(self, texts: Sequence[str]) -> list[TokenOutput]:
         with self._count_lock:
             self.embedded += len(texts)

@@ -276,6 +276,25 @@ class Embedder:
             for features, spans in zip(outputs, offsets, strict=True)
         ]
 
+    def after_pooling(self, pooled: Vectors) -> Vectors:
+        """Vectors pooled from this model's token vectors, taken through its modules after
+        the pooling one (a Dense projection, a Normalize): what its own pipeline does to the
+        passage vector. The result is not normalised unless a module does it."""
+        model = self.load()
+        modules = list(model)
+        at = next((i for i, m in enumerate(modules) if type(m).__name__ == "Pooling"), None)
+        after = modules[at + 1 :] if at is not None else []
+        if not after or len(pooled) == 0:
+            return pooled
+        import torch
+
+        dtype = next((p.dtype for m in after for p in m.parameters()), torch.float32)
+        with torch.inference_mode():
+            features = {"sentence_embedding": torch.from_numpy(pooled).to(dtype)}
+            for module in after:
+                features = module(features)
+            return np.asarray(features["sentence_embedding"].float().numpy(), dtype=np.float32)
+
     def token_vectors(self, texts: Sequence[str]) -> list[tuple[Vectors, list[tuple[int, int]]]]:
         """Per text, its tokens' vectors in context (L2-normalised, special tokens left out)
         and each token's character span (index/search/token_match.py)."""

@@ -45,11 +45,24 @@ def embed_with_sentences(
             raise BuildCancelled("Cancelled; the previous index is unchanged.")
         batch = order[first : first + embedder.batch_size]
         outputs = embedder.forward_tokens([texts[i] for i in batch])
+        pooled: list[Vectors] = []
         for out, i in zip(outputs, batch, strict=True):
             passages[i] = out.pooled / max(float(np.linalg.norm(out.pooled)), 1e-12)
             if len(out.spans) == len(out.tokens):
-                sentences[i] = pool_sentences(out.tokens, out.spans, sentence_spans[i])
+                pooled.append(
+                    pool_sentences(out.tokens, out.spans, sentence_spans[i], normalise=False)
+                )
             else:  # tokenizer and model disagree: no sentence vectors beat wrong ones
+                pooled.append(np.empty((0, out.tokens.shape[1]), dtype=np.float32))
+        # Through the model's own modules after pooling (a Dense projection in many models),
+        # so sentence vectors live where passage vectors do.
+        finished = np.split(
+            _normalised(embedder.after_pooling(np.concatenate(pooled))),
+            np.cumsum([len(p) for p in pooled])[:-1],
+        )
+        for vectors, i in zip(finished, batch, strict=True):
+            sentences[i] = vectors
+            if len(vectors) != len(sentence_spans[i]):  # the disagreement above
                 sentences[i] = np.repeat(passages[i][None, :], len(sentence_spans[i]), axis=0)
         if on_batch is not None:
             on_batch(len(batch))
@@ -60,8 +73,11 @@ def pool_sentences(
     token_vectors: npt.NDArray[np.float32],
     token_spans: Sequence[tuple[int, int]],
     sentence_spans: Sequence[tuple[int, int]],
+    *,
+    normalise: bool = True,
 ) -> Vectors:
-    """Normalised mean of the token vectors inside each sentence span (passage offsets).
+    """Mean of the token vectors inside each sentence span (passage offsets), normalised unless
+    told not to (when the model's modules after pooling come next).
 
     `token_spans[i]` is the character span of token i ((0, 0) for special tokens). A sentence
     past the model's reach (its tokens truncated) gets the mean over all tokens instead.
@@ -74,5 +90,9 @@ def pool_sentences(
     for row, (start, end) in enumerate(sentence_spans):
         inside = real & (starts < end) & (ends > start)
         out[row] = token_vectors[inside].mean(axis=0) if inside.any() else whole
-    norms = np.linalg.norm(out, axis=1, keepdims=True)
-    return np.asarray(out / np.maximum(norms, 1e-12), dtype=np.float32)
+    return _normalised(out) if normalise else out
+
+
+def _normalised(vectors: Vectors) -> Vectors:
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return np.asarray(vectors / np.maximum(norms, 1e-12), dtype=np.float32)
