@@ -29,7 +29,10 @@ def describe_progress(progress: BuildProgress) -> str:
     verb = _VERBS.get(progress.phase, progress.phase.capitalize())
     if progress.phase == "embedding" and progress.total:
         where = f" · {progress.story}" if progress.story else ""
-        return f"{verb}: {progress.done:,} of {progress.total:,} passages{where}"
+        pace = ""
+        if progress.rate > 0 and progress.seconds_left is not None:
+            pace = f" · {progress.rate:,.0f} a second, {progress.time_left()} left"
+        return f"{verb}: {progress.done:,} of {progress.total:,} passages{pace}{where}"
     if progress.phase == "reading" and progress.story:
         return f"{verb} {progress.story} ({progress.done + 1} of {progress.total})"
     return f"{verb}…"

@@ -46,9 +46,8 @@ if TYPE_CHECKING:
 
 Phase = Literal["scanning", "reading", "embedding", "saving"]
 
-# Passages embedded per progress step: large enough that length-sorted batches of 64 pad
-# little (12% padding tokens at 512, 23% at 256), small enough that progress moves every few
-# seconds. Cancel is checked between batches inside the embedder.
+# Passages sorted by length together: enough that length-sorted batches pad little. Progress
+# is reported after every batch inside it, and Cancel is checked between batches.
 _EMBED_CHUNK = 512
 
 
@@ -58,6 +57,19 @@ class BuildProgress:
     done: int
     total: int
     story: str  # title of the story being worked on, "" when none
+    rate: float = 0.0  # passages a second so far (embedding only)
+    seconds_left: float | None = None  # at that rate (embedding only, once it is known)
+
+    def time_left(self) -> str:
+        """ "3 s", "2 min 05 s", "1 h 04 min": as precise as a person waiting wants it."""
+        whole = round(self.seconds_left or 0.0)
+        if whole < 60:
+            return f"{whole} s"
+        minutes, seconds = divmod(whole, 60)
+        if minutes < 60:
+            return f"{minutes} min {seconds:02d} s"
+        hours, minutes = divmod(minutes, 60)
+        return f"{hours} h {minutes:02d} min"
 
 
 ProgressCallback = Callable[[BuildProgress], None]
@@ -418,16 +430,27 @@ def _embed(
     parts: list[VectorArray] = []
     sentence_parts: list[VectorArray] = []
     done = 0
+    started = time.perf_counter()
     notify(BuildProgress("embedding", 0, len(texts), titles[0] if titles else ""))
+
+    def batch_done(count: int) -> None:  # after every batch: a step of at most batch_size
+        nonlocal done
+        done += count
+        rate = done / max(time.perf_counter() - started, 1e-9)
+        left = (len(texts) - done) / rate if rate > 0 else None
+        story = titles[min(done, len(titles)) - 1]
+        notify(BuildProgress("embedding", done, len(texts), story, rate, left))
+
     for first in range(0, len(texts), _EMBED_CHUNK):
-        chunk = texts[first : first + _EMBED_CHUNK]
         vectors, sentences = embed_with_sentences(
-            embedder, chunk, spans[first : first + _EMBED_CHUNK], cancel=cancel
+            embedder,
+            texts[first : first + _EMBED_CHUNK],
+            spans[first : first + _EMBED_CHUNK],
+            cancel=cancel,
+            on_batch=batch_done,
         )
         parts.append(vectors)
         sentence_parts.extend(sentences)
-        done += len(chunk)
-        notify(BuildProgress("embedding", done, len(texts), titles[done - 1]))
     if not parts:
         return np.empty((0, embedder.dimension), dtype=np.float32), []
     return np.concatenate(parts), sentence_parts

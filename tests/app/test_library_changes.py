@@ -178,3 +178,12 @@ def test_stories_whose_folder_went_offline_stay_and_say_so(
     shown = [model.data(model.index(row)) for row in range(model.rowCount())]
     assert shown == sorted(f"{title} (offline)" for title in SEEDS_TITLES)
     assert "cannot be found now" in model.data(model.index(0), Qt.ItemDataRole.ToolTipRole)
+
+
+def test_indexing_progress_says_its_pace_and_time_left() -> None:
+    from app.build_status import describe_progress
+
+    said = describe_progress(BuildProgress("embedding", 1024, 6847, "Sofia Kalejs", 41.0, 142))
+    assert said == (
+        "Indexing: 1,024 of 6,847 passages · 41 a second, 2 min 22 s left · Sofia Kalejs"
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import os
 import shutil
@@ -704,3 +705,26 @@ def test_a_refresh_with_nothing_to_embed_never_loads_the_model(
     report = build_index([], copy, embedder=fresh)
     assert not report.changed
     assert fresh._model is None
+
+
+def test_progress_moves_after_every_batch_with_its_pace(
+    seeds: Path, tmp_path: Path, fake_embedder: FakeEmbedder
+) -> None:
+    (seeds / "long.txt").write_text(
+        "\n\n".join(f"Paragraph {n} of a long ledger of ships." for n in range(300)), "utf-8"
+    )
+    seen: list[BuildProgress] = []
+    build_index([seeds], tmp_path / "ix", embedder=fake_embedder, progress=seen.append)
+    embedding = [p for p in seen if p.phase == "embedding"]
+    done = [p.done for p in embedding]
+    assert done[-1] == embedding[-1].total > 4 * fake_embedder.batch_size
+    assert max(b - a for a, b in itertools.pairwise(done)) <= fake_embedder.batch_size <= 64
+    assert all(p.rate > 0 and p.seconds_left is not None for p in embedding[1:])
+    assert embedding[-1].seconds_left == 0
+
+
+@pytest.mark.parametrize(
+    ("seconds", "said"), [(3.2, "3 s"), (125, "2 min 05 s"), (3840, "1 h 04 min")]
+)
+def test_time_left_is_said_as_a_person_would(seconds: float, said: str) -> None:
+    assert BuildProgress("embedding", 1, 2, "", 1.0, seconds).time_left() == said

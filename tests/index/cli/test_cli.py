@@ -323,3 +323,18 @@ def test_index_may_be_relative_and_come_after_the_command(
     with contextlib.redirect_stdout(out):
         assert main(["info", "--json"]) == 0
     assert json.loads(out.getvalue())["path"] == str(tmp_path / "ix")
+
+
+def test_progress_off_a_terminal_is_a_line_every_few_seconds() -> None:
+    from index.build.builder import BuildProgress
+    from index.cli.progress import ProgressBar
+
+    log = io.StringIO()  # not a terminal: a log file, a pipe
+    bar = ProgressBar(log, every=3600)
+    for done in range(0, 129, 64):
+        bar.update(BuildProgress("embedding", done, 128, "Sofia Kalejs", 40.0, (128 - done) / 40))
+    lines = log.getvalue().splitlines()
+    assert lines == [
+        "Embedding: 0 of 128 passages (40/s, 3 s left) · Sofia Kalejs",
+        "Embedding: 128 of 128 passages (40/s, 0 s left) · Sofia Kalejs",
+    ]  # the first, then none within the hour but the last
