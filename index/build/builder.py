@@ -25,6 +25,7 @@ from index.build.readers import (
     file_digest,
     read_story,
 )
+from index.build.staging import Staging
 from index.embed.model import Embedder
 from index.embed.sentences import embed_with_sentences
 from index.errors import REBUILD_ADVICE, IndexCorrupt, IndexIncompatible, StorylensError
@@ -160,8 +161,10 @@ def build_index(
             if old_store is not None and not rebuild:
                 _check_same_model(old_store, embedder, load=True)
             kill_point("before-embedding")
-            texts = [item.story.text[p.start : p.end] for item in prepared for p in item.passages]
-            vectors, sentence_vectors = _embed(embedder, prepared, texts, notify, cancel)
+            staging = Staging(layout.path, f"{embedder.model_ref}|{embedder.precision}")
+            vectors, sentence_vectors, embedded = _embed(
+                embedder, prepared, staging, notify, cancel
+            )
             kill_point("before-saving")
             notify(BuildProgress("saving", 0, 1, ""))
             write = functools.partial(
@@ -178,10 +181,11 @@ def build_index(
                 report=report,
             )
             _save(layout, write, cancel)
+            staging.clear()  # published: what it held is in the index now, or out of date
         finally:
             if old_store is not None:
                 old_store.close()
-    report.passages_embedded = len(texts)
+    report.passages_embedded = embedded
     report.seconds = time.perf_counter() - started
     notify(BuildProgress("saving", 1, 1, ""))
     return report
@@ -413,47 +417,62 @@ def _as_stored(store: Store, row: StoryRow) -> StoryText:
 def _embed(
     embedder: Embedder,
     prepared: Sequence[_Prepared],
-    texts: Sequence[str],
+    staging: Staging,
     notify: ProgressCallback,
     cancel: threading.Event | None,
-) -> tuple[VectorArray, list[VectorArray]]:
-    """Embed in chunks, in story order, so progress can name the story being embedded.
-    Each passage's sentence vectors come from the same forward pass (index/embed/sentences.py)."""
+) -> tuple[VectorArray, list[VectorArray], int]:
+    """Passage and sentence vectors of every prepared passage, in order, and how many passages
+    were embedded now: a passage a stopped build already embedded comes from the staging
+    area, and every batch embedded here goes there at once. Embedded in chunks, in story
+    order, so progress can name the story; each passage's sentence vectors come from its own
+    forward pass (index/embed/sentences.py)."""
     import numpy as np
 
-    titles = [item.story.title for item in prepared for _ in item.passages]
-    spans = [
-        [(s.start - p.start, s.end - p.start) for s in p.sentences]
-        for item in prepared
-        for p in item.passages
-    ]
-    parts: list[VectorArray] = []
-    sentence_parts: list[VectorArray] = []
+    passages = [(item, p) for item in prepared for p in item.passages]
+    texts = [item.story.text[p.start : p.end] for item, p in passages]
+    spans = [[(s.start - p.start, s.end - p.start) for s in p.sentences] for _, p in passages]
+    keys = [staging.key(text, span) for text, span in zip(texts, spans, strict=True)]
+    dimension = embedder.dimension
+    vectors = np.empty((len(passages), dimension), dtype=np.float32)
+    sentence_vectors: list[VectorArray] = [np.empty((0, dimension), np.float32)] * len(passages)
+    staged = staging.load() if keys else {}
+    for row, key in enumerate(keys):
+        if key in staged:
+            vectors[row], sentence_vectors[row] = staged[key]
+    todo = [row for row, key in enumerate(keys) if key not in staged]
+    titles = [passages[row][0].story.title for row in todo]
     done = 0
     started = time.perf_counter()
-    notify(BuildProgress("embedding", 0, len(texts), titles[0] if titles else ""))
+    notify(BuildProgress("embedding", 0, len(todo), titles[0] if titles else ""))
 
     def batch_done(count: int) -> None:  # after every batch: a step of at most batch_size
         nonlocal done
         done += count
         rate = done / max(time.perf_counter() - started, 1e-9)
-        left = (len(texts) - done) / rate if rate > 0 else None
+        left = (len(todo) - done) / rate if rate > 0 else None
         story = titles[min(done, len(titles)) - 1]
-        notify(BuildProgress("embedding", done, len(texts), story, rate, left))
+        notify(BuildProgress("embedding", done, len(todo), story, rate, left))
 
-    for first in range(0, len(texts), _EMBED_CHUNK):
-        vectors, sentences = embed_with_sentences(
+    def embedded(
+        chunk: list[int], batch: list[int], got: VectorArray, got_sentences: list[VectorArray]
+    ) -> None:  # after every batch: its vectors in place, and staged
+        rows = [chunk[i] for i in batch]
+        vectors[rows] = got
+        for row, its_sentences in zip(rows, got_sentences, strict=True):
+            sentence_vectors[row] = its_sentences
+        staging.save([keys[row] for row in rows], got, got_sentences)
+
+    for first in range(0, len(todo), _EMBED_CHUNK):
+        chunk = todo[first : first + _EMBED_CHUNK]
+        embed_with_sentences(
             embedder,
-            texts[first : first + _EMBED_CHUNK],
-            spans[first : first + _EMBED_CHUNK],
+            [texts[row] for row in chunk],
+            [spans[row] for row in chunk],
             cancel=cancel,
             on_batch=batch_done,
+            on_embedded=functools.partial(embedded, chunk),
         )
-        parts.append(vectors)
-        sentence_parts.extend(sentences)
-    if not parts:
-        return np.empty((0, embedder.dimension), dtype=np.float32), []
-    return np.concatenate(parts), sentence_parts
+    return vectors, sentence_vectors, len(todo)
 
 
 def _write_generation(

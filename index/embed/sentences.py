@@ -30,11 +30,14 @@ def embed_with_sentences(
     *,
     cancel: threading.Event | None = None,
     on_batch: Callable[[int], None] | None = None,
+    on_embedded: Callable[[list[int], Vectors, list[Vectors]], None] | None = None,
 ) -> tuple[Vectors, list[Vectors]]:
     """Passage vectors and, from the same forward pass, each passage's sentence vectors.
 
     `sentence_spans[i]` are offsets into `texts[i]`. The passage vector is exactly what
     `embedder.encode` gives (the model's own pooling); sentence vectors pool the same tokens.
+    After each batch, `on_batch(its size)` and `on_embedded(its indices, their passage
+    vectors, their sentence vectors)`.
     """
     dimension = embedder.dimension
     passages = np.empty((len(texts), dimension), dtype=np.float32)
@@ -64,6 +67,8 @@ def embed_with_sentences(
             sentences[i] = vectors
             if len(vectors) != len(sentence_spans[i]):  # the disagreement above
                 sentences[i] = np.repeat(passages[i][None, :], len(sentence_spans[i]), axis=0)
+        if on_embedded is not None:
+            on_embedded(batch, passages[batch], [sentences[i] for i in batch])
         if on_batch is not None:
             on_batch(len(batch))
     return passages, sentences

@@ -40,7 +40,7 @@ _PARTIAL = ".partial"
 _MARKER = "storylens-index.json"
 _MARKER_CONTENT = {"format": "storylens-index", "version": 1}
 _GENERATION = re.compile(r"gen-\d{6}")  # what new_generation() names, and nothing else
-_OURS = {_MARKER, _POINTER, f"{_POINTER}.tmp", ".writer.lock"}
+_OURS = {_MARKER, _POINTER, f"{_POINTER}.tmp", ".writer.lock", "staging"}
 
 
 class IndexDir:

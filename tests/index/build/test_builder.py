@@ -728,3 +728,63 @@ def test_progress_moves_after_every_batch_with_its_pace(
 )
 def test_time_left_is_said_as_a_person_would(seconds: float, said: str) -> None:
     assert BuildProgress("embedding", 1, 2, "", 1.0, seconds).time_left() == said
+
+
+# -- resumable: what was embedded before Cancel, Ctrl+C or a crash is not embedded again ------
+
+
+def _many_stories(folder: Path, count: int = 12) -> None:
+    for n in range(count):
+        (folder / f"ledger-{n:02d}.txt").write_text(
+            "\n\n".join(
+                f"Ledger {n}, entry {e}: the keeper wrote a ship's name." for e in range(40)
+            ),
+            "utf-8",
+        )
+
+
+def test_a_cancelled_build_resumes_where_it_stopped(seeds: Path, tmp_path: Path) -> None:
+    _many_stories(seeds)
+    single = FakeEmbedder()
+    build_index([seeds], tmp_path / "once", embedder=single)
+    where = tmp_path / "ix"
+    cancel = threading.Event()
+    first = FakeEmbedder()
+
+    def cancel_half_way(progress: BuildProgress) -> None:
+        if progress.phase == "embedding" and progress.done >= progress.total // 2:
+            cancel.set()
+
+    with pytest.raises(BuildCancelled):
+        build_index([seeds], where, embedder=first, progress=cancel_half_way, cancel=cancel)
+    assert not IndexDir(where).exists()  # nothing published
+    second = FakeEmbedder()
+    report = build_index([seeds], where, embedder=second)
+    assert first.embedded + second.embedded <= 1.05 * single.embedded
+    assert report.passages_embedded == second.embedded < single.embedded
+    assert _answers(where, second) == _answers(tmp_path / "once", single)
+    assert not (where / "staging").exists()  # emptied once published
+
+
+def test_a_killed_build_resumes_too(seeds: Path, tmp_path: Path) -> None:
+    _many_stories(seeds)
+    where = tmp_path / "ix"
+    script = (
+        "import os, signal\n"
+        "from index.build.builder import build_index\n"
+        "from tests.fake_embedder import FakeEmbedder\n"
+        "def tell(p):\n"
+        "    if p.phase == 'embedding' and p.done >= p.total // 2:\n"
+        "        os.kill(os.getpid(), signal.SIGKILL)\n"
+        f"build_index([{str(seeds)!r}], {str(where)!r}, embedder=FakeEmbedder(), progress=tell)\n"
+    )
+    killed = subprocess.run(
+        [sys.executable, "-c", script],
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[3])},
+        check=False,
+        timeout=300,
+    )
+    assert killed.returncode == -signal.SIGKILL
+    resumed = FakeEmbedder()
+    report = build_index([seeds], where, embedder=resumed)
+    assert 0 < report.passages_embedded < report.passages_total * 0.75
