@@ -35,6 +35,7 @@ from app.search_view import UNAVAILABLE_PLACEHOLDER, EmptyState, SearchView
 from app.service import LibraryService, SearchResult
 from app.settings import THEMES, Settings, Theme
 from app.theme import apply_theme, named
+from app.watcher import FolderWatcher
 
 if TYPE_CHECKING:  # the engine loads in workers, after the window is up
     from index import BuildReport, Hit, Story
@@ -92,6 +93,7 @@ class MainWindow(QMainWindow):
                 "compare_with": self.comparisons.compare_with,
                 "moment": self.comparisons.same_moment_of_current,
                 "close_compare": self.comparisons.close,
+                "watch": self._watching_toggled,
                 "shortcuts": self.show_shortcuts,
                 "about": self.show_about,
             },
@@ -99,6 +101,9 @@ class MainWindow(QMainWindow):
             theme=settings.theme,
             set_theme=self.set_theme,
         )
+        self.act.watch.setChecked(settings.watch_folders)
+        self.watcher = FolderWatcher(self)
+        self.watcher.changed.connect(self._folders_changed)
         self.toolbar = install_menus(
             self, self.act, edit=self._view_actions(), result_menu=self.search.list.context_actions
         )
@@ -168,6 +173,7 @@ class MainWindow(QMainWindow):
         it after the event loop ends). A hidden-then-closed window would not end the app, so
         the window closes at once rather than waiting for its workers."""
         self._save()
+        self.watcher.stop()
         self.service.stop()
         event.accept()
 
@@ -238,7 +244,22 @@ class MainWindow(QMainWindow):
         box.finished.connect(finished)
         box.open()
 
+    def _watching_toggled(self) -> None:
+        self.settings.watch_folders = self.act.watch.isChecked()
+        self.settings.save()
+        self._watch_sources()
+        if self.settings.watch_folders:
+            self.service.reindex()  # what changed while nobody watched
+
+    def _watch_sources(self) -> None:
+        watched = self.settings.watch_folders and self.service.is_ready
+        self.watcher.watch([Path(s) for s in self.service.sources] if watched else [])
+
+    def _folders_changed(self) -> None:
+        self.service.reindex()  # queued behind a build under way; nothing new costs nothing
+
     def _library_changed(self, stories: list[Story]) -> None:
+        self._watch_sources()
         self.stories.set_stories(stories)
         if not self.service.model_loaded:  # the start-up worker failed; `failed` said why
             self.search.box.setPlaceholderText(UNAVAILABLE_PLACEHOLDER)

@@ -23,6 +23,7 @@ class ActionSpec:
     keys: tuple[str, ...] = ()
     tip: str = ""
     enabled: bool = True
+    checkable: bool = False  # a setting: on or off (the slot reads the action's state)
 
 
 # Every window-level action, in menu order; install_menus places them by name.
@@ -57,6 +58,13 @@ ACTIONS = (
         "How every story tells the moment of the selected result",
     ),
     ActionSpec("close_compare", "Close comparison", ("Esc",), enabled=False),
+    ActionSpec(
+        "watch",
+        "Watch folders for changes",
+        (),
+        "Refresh the library when story files change in its folders",
+        checkable=True,
+    ),
     ActionSpec("shortcuts", "Keyboard shortcuts", ("F1",)),
     ActionSpec("about", "About Storylens"),
 )
@@ -82,6 +90,7 @@ class Actions:
         self.quit, self.focus_search = made["quit"], made["focus_search"]
         self.compare, self.compare_with = made["compare"], made["compare_with"]
         self.moment, self.close_compare = made["moment"], made["close_compare"]
+        self.watch = made["watch"]
         self.shortcuts, self.about = made["shortcuts"], made["about"]
         self.themes = QActionGroup(host)
         for name in themes:
@@ -95,6 +104,7 @@ def _action(host: QWidget, spec: ActionSpec, slot: Callable[[], object]) -> QAct
     action.setShortcuts([QKeySequence(k) for k in spec.keys])
     action.setToolTip(spec.tip or spec.text.rstrip("…"))
     action.setEnabled(spec.enabled)
+    action.setCheckable(spec.checkable)
     action.triggered.connect(lambda _checked=False: slot())
     host.addAction(action)
     return action
@@ -121,6 +131,7 @@ def install_menus(
     view = bar.addMenu("&View")
     view.addActions([act.compare, act.compare_with, act.moment, act.close_compare])
     view.addSeparator()
+    view.addAction(act.watch)
     view.addMenu("Theme").addActions(act.themes.actions())
     help_menu = bar.addMenu("&Help")
     help_menu.addActions([act.shortcuts, act.about])

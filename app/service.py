@@ -73,6 +73,7 @@ class _Opened:
     index_dir: Path
     library: Library | None
     stories: list[Story]
+    sources: list[str]  # the library's folders and files, for the folder watcher
     problem: str | None  # why an existing index could not be opened
     samples: Path | None  # the sample stories to index, on a first run with no index yet
 
@@ -126,6 +127,7 @@ class LibraryService(JobRunner):
         self._build_job: Job | None = None
         self._builds: deque[_BuildRequest] = deque()
         self._busy = False
+        self.sources: list[str] = []  # the open library's folders and files (library_changed)
 
     @property
     def model_loaded(self) -> bool:
@@ -169,7 +171,10 @@ class LibraryService(JobRunner):
             samples = paths.bundled_seeds_dir()
             first = index_samples and library is None and problem is None and samples.is_dir()
             stories = library.stories() if library is not None else []
-            return _Opened(embedder, where, library, stories, problem, samples if first else None)
+            sources = library.info().sources if library is not None else []
+            return _Opened(
+                embedder, where, library, stories, sources, problem, samples if first else None
+            )
 
         def loaded(opened: _Opened) -> None:
             self.embedder, self.index_dir = opened.embedder, opened.index_dir
@@ -180,7 +185,7 @@ class LibraryService(JobRunner):
             if opened.samples is not None:
                 self.add([opened.samples])
             else:
-                self._swap_library(opened.library, opened.stories)
+                self._swap_library(opened.library, opened.stories, opened.sources)
             self._start_next_build()
             self._update_busy()
 
@@ -191,8 +196,11 @@ class LibraryService(JobRunner):
 
         self.run(load, loaded, failed, on_discard=lambda opened: self._discard(opened.library))
 
-    def _swap_library(self, library: Library | None, stories: list[Story]) -> None:
+    def _swap_library(
+        self, library: Library | None, stories: list[Story], sources: list[str] | None = None
+    ) -> None:
         self._set_library(library)
+        self.sources = sources or []
         self._opened = True
         self.library_changed.emit(stories)
         self._start_next_search()
@@ -305,7 +313,7 @@ class LibraryService(JobRunner):
         request = self._builds.popleft()
         index_dir = self.index_dir
 
-        def op(job: Job) -> tuple[BuildReport, Library, list[Story]]:
+        def op(job: Job) -> tuple[BuildReport, Library, list[Story], list[str]]:
             from index import Library, build_index
 
             with paused_gc():
@@ -319,12 +327,12 @@ class LibraryService(JobRunner):
                     cancel=job.cancel_event,
                 )
                 library = Library.open(index_dir, embedder=job.embedder)
-            return report, library, library.stories()
+            return report, library, library.stories(), library.info().sources
 
-        def done(outcome: tuple[BuildReport, Library, list[Story]]) -> None:
-            report, library, stories = outcome
+        def done(outcome: tuple[BuildReport, Library, list[Story], list[str]]) -> None:
+            report, library, stories, sources = outcome
             self._build_job = None
-            self._swap_library(library, stories)
+            self._swap_library(library, stories, sources)
             self.build_finished.emit(report)
             self._after_build()
 

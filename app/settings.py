@@ -47,6 +47,7 @@ class Settings:
     theme: Theme = "system"
     results_per_search: int = 20
     unchecked_stories: list[str] = field(default_factory=list)  # story paths left out of search
+    watch_folders: bool = True  # refresh when story files change in the library's folders
     config_dir: Path = field(default_factory=resolve_config_dir, compare=False)
 
     @classmethod
@@ -104,6 +105,8 @@ def _valid(name: str, value: Any) -> bool:
         return value in THEMES
     if name == "results_per_search":
         return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 200
+    if name == "watch_folders":
+        return isinstance(value, bool)
     if name == "unchecked_stories":
         return isinstance(value, list) and all(isinstance(v, str) for v in value)
     return False
