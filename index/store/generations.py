@@ -225,7 +225,13 @@ def verify(generation: Path, *, full: bool | None = None) -> list[str]:
             continue
         if size != recorded.get("size"):
             problems.append(f"{name} has {size} bytes, not the {recorded.get('size')} written")
-        elif full and _sha256(path) != recorded.get("sha256"):
+            continue
+        try:
+            changed = full and _sha256(path) != recorded.get("sha256")
+        except OSError:  # gone while read: a writer removed this generation meanwhile
+            problems.append(f"{name} is missing")
+            continue
+        if changed:
             problems.append(f"{name} has changed since it was written (checksum)")
     return problems
 
