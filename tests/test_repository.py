@@ -44,7 +44,7 @@ def machine_paths(text: str, here: list[str]) -> list[str]:
 def test_the_check_finds_paths_of_a_machine() -> None:
     here = [str(ROOT)]
     assert machine_paths(f"MODEL = {ROOT}/model", here)
-    assert machine_paths('Path("/work/main/.venv/lib/python3.11/site-packages/x")', [])
+    assert machine_paths('Path("/home/ada/storylens/.venv/lib/python3.11/site-packages/x")', [])
     assert machine_paths(r"C:\Users\ada\stories", [])
     assert not machine_paths("~/.local/share/Storylens and /usr/bin/storylens", [])
 
