@@ -57,6 +57,7 @@ class ComparisonPages(QObject):
         self._reader = reader
         self._window = parent
         self._views: dict[str, SideBySideView] = {}
+        self._back: list[QWidget] = []  # the views a comparison was opened from, in order
         self.notice: QMessageBox | None = None  # the last "not available" message
         self.chooser: QInputDialog | None = None  # the last "Compare with…" question
 
@@ -83,8 +84,8 @@ class ComparisonPages(QObject):
         return True
 
     def open_in_reader(self, passage_id: int) -> None:
-        """Leave the comparison and read the passage in its story."""
-        self.close()
+        """Leave the comparisons and read the passage in its story."""
+        self.close(to_search=True)
         self._service.run(
             lambda job: job.library.passage(passage_id),
             on_success=self._reader.show_passage,
@@ -137,12 +138,23 @@ class ComparisonPages(QObject):
         else:
             self.same_moment(passage)
 
-    def close(self) -> None:
+    def close(self, *, to_search: bool = False) -> None:
+        """Back to the view this one was opened from (Esc from a comparison opened in the
+        same-moment view returns there), or to the search; `to_search`: all the way."""
+        if self._back and not to_search:
+            view = self._back.pop()
+            self._stack.setCurrentWidget(view)
+            view.setFocus()
+            return
+        self._back.clear()
         if self.showing:
             self._stack.setCurrentIndex(0)
             self.closed.emit()
 
     def _show(self, view: QWidget) -> None:
+        current = self._stack.currentWidget()
+        if self.showing and current is not None and current is not view:
+            self._back.append(current)  # opened from another comparison view: Esc goes back
         self._stack.setCurrentWidget(view)
         view.setFocus()
         self.opened.emit()

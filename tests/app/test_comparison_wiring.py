@@ -61,3 +61,26 @@ def test_compare_from_a_moment_column_opens_the_side_by_side_view(
     qtbot.waitUntil(lambda: compare.alignment is not None, timeout=READY_MS)
     assert compare.alignment.left.id == source.id
     assert compare.alignment.right.id == other.id
+
+
+def test_esc_from_a_comparison_opened_in_the_moment_view_goes_back_to_it(
+    qtbot: QtBot, open_window: OpenWindow, library_copy: Path
+) -> None:
+    window = open_window(library_copy)
+    search(qtbot, window)
+    hits = window.search.model.hits()
+    source = hits[0].passage
+    other = next(h.passage for h in hits if h.passage.story_id != source.story_id)
+    assert window.comparisons.same_moment(source)
+    moment = window.pages.currentWidget()
+    with qtbot.waitSignal(moment.shown, timeout=READY_MS):
+        pass
+    moment.compare_requested.emit(source.id, other.id)
+    compare = window.pages.currentWidget()
+    qtbot.waitUntil(lambda: compare.alignment is not None, timeout=READY_MS)
+    with qtbot.assertNotEmitted(window.comparisons.closed):
+        window.act.close_compare.trigger()  # Esc
+    assert window.pages.currentWidget() is moment
+    with qtbot.waitSignal(window.comparisons.closed):
+        window.act.close_compare.trigger()  # Esc again: back to the results
+    assert window.pages.currentIndex() == 0
