@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, Qt
+from PySide6.QtCore import QByteArray, QSize, Qt
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -109,7 +109,7 @@ class MainWindow(QMainWindow):
         )
         self._connect()
         em = self.fontMetrics().height()
-        self.resize(em * 72, em * 44)
+        self.resize(_first_size(self, em))
         self.splitter.setSizes([em * 13, em * 26, em * 33])
         self._restore_layout()
         # Typing at once searches; otherwise the first toolbar button held the keyboard and a
@@ -180,7 +180,7 @@ class MainWindow(QMainWindow):
     # -- library ------------------------------------------------------------------------------
 
     def choose_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Add a folder of stories")
+        folder = QFileDialog.getExistingDirectory(self, "Add a folder of stories", self.start_dir)
         if folder:
             self.add_paths([Path(folder)])
 
@@ -188,13 +188,24 @@ class MainWindow(QMainWindow):
         files, _filter = QFileDialog.getOpenFileNames(
             self,
             "Add stories",
-            "",
+            self.start_dir,
             "Stories (*.txt *.md *.html *.htm *.epub *.docx *.pdf);;All files (*)",
         )
         if files:
             self.add_paths([Path(f) for f in files])
 
+    @property
+    def start_dir(self) -> str:
+        """Where the file dialogs open: where stories were last added from, else home (not
+        the folder the program happened to be started in)."""
+        last = self.settings.last_added_from
+        return last if last and Path(last).is_dir() else str(Path.home())
+
     def add_paths(self, chosen: Sequence[Path]) -> None:
+        if chosen:
+            first = Path(chosen[0])
+            self.settings.last_added_from = str(first if first.is_dir() else first.parent)
+            self.settings.save()
         self.service.add(chosen)
 
     def remove_current(self) -> None:
@@ -368,3 +379,14 @@ class MainWindow(QMainWindow):
     def system_theme_changed(self) -> None:
         if self.settings.theme == "system":
             self.set_theme("system")
+
+
+def _first_size(window: QMainWindow, em: int) -> QSize:
+    """A first window that uses most of the screen it opens on (a fixed size in text lines was
+    a third of a large screen), never more than the screen."""
+    wanted = QSize(em * 72, em * 44)
+    room = window.screen().availableGeometry().size()
+    return QSize(
+        min(max(wanted.width(), round(room.width() * 0.8)), room.width()),
+        min(max(wanted.height(), round(room.height() * 0.85)), room.height()),
+    )

@@ -48,6 +48,7 @@ class Settings:
     results_per_search: int = 20
     unchecked_stories: list[str] = field(default_factory=list)  # story paths left out of search
     watch_folders: bool = True  # refresh when story files change in the library's folders
+    last_added_from: str | None = None  # where the file dialogs open next
     config_dir: Path = field(default_factory=resolve_config_dir, compare=False)
 
     @classmethod
@@ -105,6 +106,8 @@ def _valid(name: str, value: Any) -> bool:
         return value in THEMES
     if name == "results_per_search":
         return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 200
+    if name == "last_added_from":
+        return value is None or isinstance(value, str)
     if name == "watch_folders":
         return isinstance(value, bool)
     if name == "unchecked_stories":

@@ -12,7 +12,7 @@ from pytestqt.qtbot import QtBot
 
 from app.settings import Settings
 from app.theme import DARK, LIGHT, colors
-from tests.app.conftest import OpenWindow
+from tests.app.conftest import READY_MS, OpenWindow
 from tests.app.test_main_window import search
 
 
@@ -130,3 +130,23 @@ def test_a_model_that_cannot_load_is_reported_and_search_says_so(
     qtbot.waitUntil(lambda: window.search.box.placeholderText() == UNAVAILABLE_PLACEHOLDER)
     assert "Model directory not found" in window.statusBar().currentMessage()
     window.close()
+
+
+def test_the_first_window_uses_most_of_its_screen(
+    open_window: OpenWindow, library_copy: Path
+) -> None:
+    window = open_window(library_copy)
+    room = window.screen().availableGeometry().size()
+    assert window.width() <= room.width()
+    assert window.height() <= room.height()
+    assert window.width() >= 0.8 * room.width() - 1
+
+
+def test_file_dialogs_open_at_home_then_where_stories_came_from(
+    qtbot: QtBot, open_window: OpenWindow, library_copy: Path, seeds: Path
+) -> None:
+    window = open_window(library_copy)
+    assert window.start_dir == str(Path.home())  # not the folder it was started in
+    with qtbot.waitSignal(window.service.build_finished, timeout=READY_MS):
+        window.add_paths([seeds / "camilla-roche.txt"])
+    assert window.start_dir == str(seeds)
