@@ -115,7 +115,7 @@ class Library:
                 generation=self.generation.name,
                 stories=len(self._stories),
                 passages=len(self._generation.vectors),
-                meta=database.meta(),
+                meta=dict(self._generation.meta),
                 sources=database.sources()[0],
             )
 

@@ -38,14 +38,16 @@ class Generation:
         vectors: VectorIndex,
         sentences: SentenceIndex,
         keywords: KeywordIndex,
+        *,
+        meta: dict[str, str],
     ) -> None:
         self.path = path
+        self.meta = meta  # how it was built (the database's meta table), read once at open
         self.vectors = vectors
         self.sentences = sentences
         self.keywords = keywords
         self._database = database
         self._lock = threading.RLock()
-        self.meta = database.meta()
 
     @classmethod
     def open(cls, path: Path) -> Generation:
@@ -80,7 +82,7 @@ class Generation:
         except BaseException:
             database.close()
             raise
-        return cls(path, database, vectors, sentences, keywords)
+        return cls(path, database, vectors, sentences, keywords, meta=meta)
 
     def close(self) -> None:
         with self._lock:
