@@ -5,10 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QMimeData
+from PySide6.QtWidgets import QWidget
 from pytestqt.qtbot import QtBot
 
 from app.compare_widgets import passage_id_from
+from app.main_window import MainWindow
 from app.mime import PASSAGE_MIME
+from index.search.results import Passage
 from tests.app.conftest import READY_MS, OpenWindow
 from tests.app.test_main_window import search
 
@@ -43,10 +46,11 @@ def test_open_in_story_leaves_the_comparison_for_the_reader(
     )
 
 
-def test_compare_from_a_moment_column_opens_the_side_by_side_view(
-    qtbot: QtBot, open_window: OpenWindow, library_copy: Path
-) -> None:
-    window = open_window(library_copy)
+def _compare_from_a_moment_column(
+    qtbot: QtBot, window: MainWindow
+) -> tuple[QWidget, QWidget, Passage, Passage]:
+    """Search, open the same moment of the best hit, then "compare sentences" on a column of
+    another story: (moment view, comparison view, that hit's passage, the other passage)."""
     search(qtbot, window)
     hits = window.search.model.hits()
     source = hits[0].passage
@@ -56,7 +60,13 @@ def test_compare_from_a_moment_column_opens_the_side_by_side_view(
     with qtbot.waitSignal(moment.shown, timeout=READY_MS):
         pass
     moment.compare_requested.emit(source.id, other.id)
-    compare = window.pages.currentWidget()
+    return moment, window.pages.currentWidget(), source, other
+
+
+def test_compare_from_a_moment_column_opens_the_side_by_side_view(
+    qtbot: QtBot, open_window: OpenWindow, library_copy: Path
+) -> None:
+    moment, compare, source, other = _compare_from_a_moment_column(qtbot, open_window(library_copy))
     assert compare is not moment
     qtbot.waitUntil(lambda: compare.alignment is not None, timeout=READY_MS)
     assert compare.alignment.left.id == source.id
@@ -67,16 +77,7 @@ def test_esc_from_a_comparison_opened_in_the_moment_view_goes_back_to_it(
     qtbot: QtBot, open_window: OpenWindow, library_copy: Path
 ) -> None:
     window = open_window(library_copy)
-    search(qtbot, window)
-    hits = window.search.model.hits()
-    source = hits[0].passage
-    other = next(h.passage for h in hits if h.passage.story_id != source.story_id)
-    assert window.comparisons.same_moment(source)
-    moment = window.pages.currentWidget()
-    with qtbot.waitSignal(moment.shown, timeout=READY_MS):
-        pass
-    moment.compare_requested.emit(source.id, other.id)
-    compare = window.pages.currentWidget()
+    moment, compare, _source, _other = _compare_from_a_moment_column(qtbot, window)
     qtbot.waitUntil(lambda: compare.alignment is not None, timeout=READY_MS)
     with qtbot.assertNotEmitted(window.comparisons.closed):
         window.act.close_compare.trigger()  # Esc
