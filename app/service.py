@@ -89,9 +89,10 @@ class LibraryService(JobRunner):
         build_progress(object): a BuildProgress (phase, done, total, story title).
         build_finished(object): the BuildReport of a build that was published.
         build_cancelled(str): a build was cancelled; the previous index stays in use.
-        search_previewed(object): a first SearchResult (preview=True) for the newest search,
-            in milliseconds: hybrid search without its token-match stage, which re-reads
-            passages with the model. search_finished follows with the full answer.
+        search_previewed(object): only on an index built before token vectors were stored,
+            whose token match reads passages with the model (seconds): a first SearchResult
+            (preview=True) without that stage, in milliseconds; search_finished follows with
+            the full answer. An index that stores them answers once, in full.
         search_finished(object): a SearchResult for the newest search or "more like this".
         failed(str): something went wrong, in words meant for people.
         idle(): the last running job finished (see `stop`).
@@ -244,9 +245,10 @@ class LibraryService(JobRunner):
                     relaxed=first.relaxed,
                 )
 
-            job.report(result(first.hits, preview=True))
-            if self._next_search is not None:  # typed on meanwhile: spare the slow stage
-                return result(first.hits, preview=True)
+            if not job.library.stores_token_vectors:  # its token match runs the model
+                job.report(result(first.hits, preview=True))
+                if self._next_search is not None:  # typed on meanwhile: spare the slow stage
+                    return result(first.hits, preview=True)
             return result(job.library.refine(first), preview=False)
 
         def previewed(result: object) -> None:

@@ -4,6 +4,7 @@ the whole new generation is on disk (see layout.py)."""
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 import os
 import platform
@@ -25,7 +26,8 @@ from index.build.readers import (
     file_digest,
     read_story,
 )
-from index.build.staging import Staging
+from index.build.staging import Staged, Staging
+from index.build.token_codes import TokenCoder
 from index.embed.model import Embedder
 from index.embed.sentences import embed_with_sentences
 from index.errors import REBUILD_ADVICE, IndexCorrupt, IndexIncompatible, StorylensError
@@ -39,6 +41,7 @@ from index.store.generations import (
     verify,
 )
 from index.store.search_files import add_sentences, open_sentence_index, write_search_files
+from index.store.tokens import Codes, TokenCodec, TokenCodes, carried_codes, write_token_codes
 from index.store.vectors import VectorIndex
 from index.text.passages import PassageSpan, split_passages
 
@@ -163,7 +166,17 @@ def build_index(
             kill_point("before-embedding")
             staging = Staging(layout.path, f"{embedder.model_ref}|{embedder.precision}")
             vectors, sentence_vectors, embedded = _embed(
-                embedder, prepared, staging, notify, cancel
+                embedder,
+                prepared,
+                staging,
+                notify,
+                cancel,
+                tokens=(
+                    tokens := TokenCoder(
+                        TokenCodes.open(old_generation) if old_generation and not rebuild else None,
+                        embedder.dimension,
+                    )
+                ),
             )
             kill_point("before-saving")
             notify(BuildProgress("saving", 0, 1, ""))
@@ -175,6 +188,9 @@ def build_index(
                 prepared=prepared,
                 vectors=vectors,
                 sentence_vectors=sentence_vectors,
+                old_tokens=tokens.previous,
+                token_codec=tokens.finish(),
+                token_codes=tokens.codes,
                 gone=gone,
                 sources=sources,
                 excluded=excluded,
@@ -420,12 +436,15 @@ def _embed(
     staging: Staging,
     notify: ProgressCallback,
     cancel: threading.Event | None,
+    *,
+    tokens: TokenCoder,
 ) -> tuple[VectorArray, list[VectorArray], int]:
     """Passage and sentence vectors of every prepared passage, in order, and how many passages
-    were embedded now: a passage a stopped build already embedded comes from the staging
-    area, and every batch embedded here goes there at once. Embedded in chunks, in story
-    order, so progress can name the story; each passage's sentence vectors come from its own
-    forward pass (index/embed/sentences.py)."""
+    were embedded now; their token codes go to `tokens`, by the same row. A passage a stopped
+    build already embedded comes from the staging area, and every batch embedded here goes
+    there at once. Embedded in chunks, in story order, so progress can name the story; each
+    passage's sentence and token vectors come from its own forward pass
+    (index/embed/sentences.py)."""
     import numpy as np
 
     passages = [(item, p) for item in prepared for p in item.passages]
@@ -436,10 +455,21 @@ def _embed(
     vectors = np.empty((len(passages), dimension), dtype=np.float32)
     sentence_vectors: list[VectorArray] = [np.empty((0, dimension), np.float32)] * len(passages)
     staged = staging.load() if keys else {}
+    if tokens.codec is None and staged:  # the quantizer a stopped build trained, if it got one
+        trained = staging.codec()
+        tokens.codec = trained if trained is not None and trained.kind == "pq" else None
+    tokens.on_trained = staging.save_codec
+    todo: list[int] = []
     for row, key in enumerate(keys):
-        if key in staged:
-            vectors[row], sentence_vectors[row] = staged[key]
-    todo = [row for row, key in enumerate(keys) if key not in staged]
+        found = staged.get(key)
+        if found is None or not _usable_tokens(found, tokens.codec):
+            todo.append(row)
+            continue
+        vectors[row], sentence_vectors[row] = found.vector, found.sentences
+        if found.token_codec:  # codes of this build's codec (checked above)
+            tokens.add_codes([row], [np.asarray(found.tokens, dtype=np.uint8)])
+        else:
+            tokens.add([row], [np.asarray(found.tokens, dtype=np.float32)])
     titles = [passages[row][0].story.title for row in todo]
     done = 0
     started = time.perf_counter()
@@ -454,13 +484,27 @@ def _embed(
         notify(BuildProgress("embedding", done, len(todo), story, rate, left))
 
     def embedded(
-        chunk: list[int], batch: list[int], got: VectorArray, got_sentences: list[VectorArray]
+        chunk: list[int],
+        batch: list[int],
+        got: VectorArray,
+        got_sentences: list[VectorArray],
+        got_tokens: list[VectorArray],
     ) -> None:  # after every batch: its vectors in place, and staged
         rows = [chunk[i] for i in batch]
         vectors[rows] = got
         for row, its_sentences in zip(rows, got_sentences, strict=True):
             sentence_vectors[row] = its_sentences
-        staging.save([keys[row] for row in rows], got, got_sentences)
+        tokens.add(rows, got_tokens)
+        codec = tokens.codec if all(row in tokens.codes for row in rows) else None
+        staging.save(
+            [keys[row] for row in rows],
+            got,
+            got_sentences,
+            [tokens.codes[row] for row in rows]
+            if codec is not None
+            else [t.astype(np.float16) for t in got_tokens],
+            codec.fingerprint if codec is not None else "",
+        )
 
     for first in range(0, len(todo), _EMBED_CHUNK):
         chunk = todo[first : first + _EMBED_CHUNK]
@@ -475,6 +519,11 @@ def _embed(
     return vectors, sentence_vectors, len(todo)
 
 
+def _usable_tokens(staged: Staged, codec: TokenCodec | None) -> bool:
+    """Whether a staged passage's tokens can be used: vectors always, codes only of `codec`."""
+    return not staged.token_codec or (codec is not None and staged.token_codec == codec.fingerprint)
+
+
 def _write_generation(
     partial: Path,
     *,
@@ -484,6 +533,9 @@ def _write_generation(
     prepared: Sequence[_Prepared],
     vectors: VectorArray,
     sentence_vectors: Sequence[VectorArray],
+    old_tokens: TokenCodes | None,
+    token_codec: TokenCodec,
+    token_codes: dict[int, Codes],
     gone: Sequence[StoryRow],
     sources: Sequence[str],
     excluded: set[str],
@@ -498,11 +550,14 @@ def _write_generation(
     sentences = open_sentence_index(
         old_generation if old_store is not None else None, embedder.dimension
     )
+    new_codes: dict[int, Codes] = {}  # by passage id
     try:
+        kept = set(store.all_passage_ids())
         for row in [*gone, *(item.replaces for item in prepared if item.replaces is not None)]:
             removed = store.delete_story(row.id)
             index.remove(removed)
             sentences.remove_passages(removed)
+            kept.difference_update(removed)
         next_id = max(store.max_passage_id() + 1, int(store.meta().get("next_passage_id", 0)))
         row_of_vector = 0
         for item in prepared:
@@ -533,6 +588,8 @@ def _write_generation(
             add_sentences(
                 sentences, ids, sentence_vectors[row_of_vector : row_of_vector + len(ids)]
             )
+            for pid, at in zip(ids, range(row_of_vector, row_of_vector + len(ids)), strict=True):
+                new_codes[pid] = token_codes[at]
             row_of_vector += len(ids)
             next_id += len(ids)
         for path in store.sources()[0]:
@@ -552,10 +609,31 @@ def _write_generation(
         store.commit()
         kill_point("while-saving")
         write_search_files(partial, store, sentences)
+        _write_tokens(partial, old_tokens, token_codec, sorted(kept), new_codes)
         _write_sources(partial, sources, excluded, embedder.model_ref)
     finally:
         store.close()
     index.write(partial / VECTORS_NAME)
+
+
+def _write_tokens(
+    partial: Path,
+    old: TokenCodes | None,
+    codec: TokenCodec,
+    kept: Sequence[int],
+    new_codes: dict[int, Codes],
+) -> None:
+    """The token codes of the passages kept from the previous generation (those it has) and
+    of the new ones, all in the terms of `codec`."""
+    carried = [pid for pid in kept if old is not None and pid in old]
+    total = sum(len(old.codes(pid)) for pid in carried if old is not None)
+    total += sum(len(codes) for codes in new_codes.values())
+    write_token_codes(
+        partial,
+        codec,
+        itertools.chain(carried_codes(old, codec, carried), new_codes.items()),
+        total,
+    )
 
 
 def _metadata(

@@ -26,6 +26,7 @@ import numpy as np
 import numpy.typing as npt
 
 from index.embed.memory import bound_inference_memory
+from index.embed.sentences import real_tokens
 from index.embed.threads import ThreadChooser, torch_threads
 from index.errors import BuildCancelled, ModelError
 from index.text.passages import HFTokenCounter, TokenCounter
@@ -298,12 +299,13 @@ class Embedder:
     def token_vectors(self, texts: Sequence[str]) -> list[tuple[Vectors, list[tuple[int, int]]]]:
         """Per text, its tokens' vectors in context (L2-normalised, special tokens left out)
         and each token's character span (index/search/token_match.py)."""
-        out: list[tuple[Vectors, list[tuple[int, int]]]] = []
-        for output in self.forward_tokens(texts):
-            keep = [i for i, (s, e) in enumerate(output.spans[: len(output.tokens)]) if e > s]
-            vectors = np.asarray(output.tokens[keep], dtype=np.float32)
-            out.append((_normalised(vectors), [output.spans[i] for i in keep]))
-        return out
+        return [
+            (
+                real_tokens(output.tokens, output.spans),
+                [span for span in output.spans[: len(output.tokens)] if span[1] > span[0]],
+            )
+            for output in self.forward_tokens(texts)
+        ]
 
 
 @dataclass(frozen=True)

@@ -30,14 +30,15 @@ def embed_with_sentences(
     *,
     cancel: threading.Event | None = None,
     on_batch: Callable[[int], None] | None = None,
-    on_embedded: Callable[[list[int], Vectors, list[Vectors]], None] | None = None,
+    on_embedded: Callable[[list[int], Vectors, list[Vectors], list[Vectors]], None] | None = None,
 ) -> tuple[Vectors, list[Vectors]]:
     """Passage vectors and, from the same forward pass, each passage's sentence vectors.
 
     `sentence_spans[i]` are offsets into `texts[i]`. The passage vector is exactly what
     `embedder.encode` gives (the model's own pooling); sentence vectors pool the same tokens.
     After each batch, `on_batch(its size)` and `on_embedded(its indices, their passage
-    vectors, their sentence vectors)`.
+    vectors, their sentence vectors, their token vectors)`: each token's vector in context,
+    special tokens left out, unit length (what token match compares, index/store/tokens.py).
     """
     dimension = embedder.dimension
     passages = np.empty((len(texts), dimension), dtype=np.float32)
@@ -49,7 +50,9 @@ def embed_with_sentences(
         batch = order[first : first + embedder.batch_size]
         outputs = embedder.forward_tokens([texts[i] for i in batch])
         pooled: list[Vectors] = []
+        tokens: list[Vectors] = []
         for out, i in zip(outputs, batch, strict=True):
+            tokens.append(real_tokens(out.tokens, out.spans))
             passages[i] = out.pooled / max(float(np.linalg.norm(out.pooled)), 1e-12)
             if len(out.spans) == len(out.tokens):
                 pooled.append(
@@ -68,10 +71,16 @@ def embed_with_sentences(
             if len(vectors) != len(sentence_spans[i]):  # the disagreement above
                 sentences[i] = np.repeat(passages[i][None, :], len(sentence_spans[i]), axis=0)
         if on_embedded is not None:
-            on_embedded(batch, passages[batch], [sentences[i] for i in batch])
+            on_embedded(batch, passages[batch], [sentences[i] for i in batch], tokens)
         if on_batch is not None:
             on_batch(len(batch))
     return passages, sentences
+
+
+def real_tokens(vectors: Vectors, spans: Sequence[Span]) -> Vectors:
+    """The vectors of the tokens that stand for text (not [CLS], [SEP] or padding), unit length."""
+    keep = [i for i, (start, end) in enumerate(spans[: len(vectors)]) if end > start]
+    return _normalised(np.asarray(vectors[keep], dtype=np.float32))
 
 
 def pool_sentences(

@@ -4,9 +4,11 @@ lib = Library.open()                # the default index; the model loads on firs
 for hit in lib.search("a dancer doubts she is good enough", k=5):
     print(hit.score, hit.passage.story_title, hit.passage.text)
 
-A hybrid search has two stages (index/search/fusion.py): `first_stage()` answers in milliseconds,
-`refine()` reorders its best by token match, which runs the model. The window shows the first
-and then the refined answer without doing the first stage's work twice; `search()` does both.
+A hybrid search has two stages (index/search/fusion.py): `first_stage()` finds and ranks the
+candidates, `refine()` reorders its best by token match against the passages' stored token
+vectors (index/store/tokens.py); `search()` does both, in tens of milliseconds. An index built
+before token vectors were stored has the model read those passages instead (seconds), so the
+window shows such an index's first stage, then the refined answer.
 The model never runs while the database lock is held, so a story load or a comparison submitted
 meanwhile does not wait for it.
 """
@@ -67,7 +69,7 @@ class Library:
         }
         self.settings = SearchSettings()  # benchmarks/eval varies these; the defaults are tuned
         self.reranker: Reranker | None = None  # see index/search/rerank.py; none ships
-        self.token_matcher = TokenMatcher(embedder.token_vectors)  # its cache size may be set
+        self.token_matcher = TokenMatcher(embedder.token_vectors, generation.tokens)
         self._ranker = Ranker(generation, generation.sentences, generation.keywords)
 
     @classmethod
@@ -91,6 +93,12 @@ class Library:
             generation.close()
             raise
         return cls(layout, generation, embedder)
+
+    @property
+    def stores_token_vectors(self) -> bool:
+        """Whether token match reads stored codes (milliseconds), not the passages with the
+        model (seconds: an index built before they were stored)."""
+        return self._generation.tokens is not None
 
     @property
     def generation(self) -> Path:
@@ -315,9 +323,8 @@ class Library:
         the query and any passage not yet cached here, with no lock held."""
         rows = candidates.token_rows_to_match(self.settings)
         ids = [candidates.passage_ids[i] for i in rows]
-        texts = self._generation.texts(ids)
         matcher = self.token_matcher
-        scores = matcher.scores(matcher.query(parsed.text), {pid: texts[pid] for pid in ids})
+        scores = matcher.scores(matcher.query(parsed.text), ids, self._generation.texts)
         return candidates.with_tokens(scores, rows)
 
     def _reranked(self, query: str, ranked: list[Ranked]) -> list[Ranked]:

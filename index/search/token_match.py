@@ -1,5 +1,5 @@
 """Late interaction: a passage scored by how well each word of the query finds its match among
-the passage's words, both read in context by the same model (no other model, nothing stored).
+the passage's words, both read in context by the same model (no other model).
 
 One vector per passage or per sentence is the mean of its token vectors: the detail a paraphrase
 recalls ("sunlight" for "sun-kissed", "songwriter" for "musician") is averaged with everything
@@ -9,8 +9,9 @@ as in ColBERT), and the passage scores their mean. Query tokens of content words
 of stopwords and punctuation SearchSettings.function_weight (tuned on public data to 1: the
 context they carry counts as much; lower weights did worse on proverbs).
 
-The search re-reads only the few passages it reranks (SearchSettings.rerank_depth), so nothing
-grows on disk; their token vectors are kept in memory for the next query (`cache_passages`).
+The passages' token vectors are stored by the build, compressed (index/store/tokens.py), so a
+search runs the model on the query alone. A passage without stored tokens (an index built
+before they were stored) is read by the model here, and kept in memory for the next query.
 """
 
 from __future__ import annotations
@@ -24,12 +25,15 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from index.store.tokens import TokenCodes
+from index.store.vectors import one_numpy_blas_thread
 from index.text.folding import WORD, fold
 from index.text.stems import is_stopword
 
 Vectors = npt.NDArray[np.float32]
 Spans = list[tuple[int, int]]
 Encode = Callable[[Sequence[str]], list[tuple[Vectors, Spans]]]
+Texts = Callable[[list[int]], Mapping[int, str]]  # passage texts by id
 
 
 @dataclass(frozen=True)
@@ -55,8 +59,11 @@ class TokenScores:
 
 
 class TokenMatcher:
-    def __init__(self, encode: Encode, cache_passages: int = 512) -> None:
+    def __init__(
+        self, encode: Encode, stored: TokenCodes | None = None, cache_passages: int = 512
+    ) -> None:
         self._encode = encode
+        self._stored = stored
         self.cache_passages = cache_passages
         self._cache: OrderedDict[int, npt.NDArray[np.float16]] = OrderedDict()
         self._lock = threading.Lock()
@@ -69,43 +76,56 @@ class TokenMatcher:
         order = np.concatenate([np.flatnonzero(content), np.flatnonzero(~content)])
         return QueryTokens(vectors[order], int(content.sum()))
 
-    def scores(self, query: QueryTokens, texts: Mapping[int, str]) -> TokenScores:
-        """MaxSim of the query against each passage, in the order of `texts`. Passages not
-        cached are read by the model outside the cache's lock, so searches in two threads
-        wait for each other only to look up and store."""
-        ids = list(texts)
+    def scores(self, query: QueryTokens, ids: Sequence[int], texts: Texts) -> TokenScores:
+        """MaxSim of the query against each passage of `ids`, in that order. Stored tokens are
+        decoded; `texts` gives the text of any passage without them, for the model to read."""
+        stored = self._stored
+        on_disk = [pid for pid in ids if stored is not None and pid in stored]
+        tokens: dict[int, Vectors] = {}
+        if on_disk and stored is not None:
+            decoded, counts = stored.vectors(on_disk)
+            tokens.update(zip(on_disk, np.split(decoded, np.cumsum(counts)[:-1]), strict=True))
+        if len(on_disk) < len(ids):
+            read = [pid for pid in ids if pid not in tokens]
+            tokens.update(self._read(read, texts))
+        content = np.zeros(len(ids), dtype=np.float32)
+        function = np.zeros(len(ids), dtype=np.float32)
+        n_c = query.content
+        scored = [i for i, pid in enumerate(ids) if len(tokens[pid])]
+        if scored:
+            passages = [tokens[ids[i]] for i in scored]
+            starts = np.cumsum([0, *(len(p) for p in passages[:-1])])
+            with one_numpy_blas_thread():
+                similarity = query.vectors @ np.concatenate(passages).T
+            best = np.maximum.reduceat(similarity, starts, axis=1)  # query tokens x passages
+            if n_c:
+                content[scored] = best[:n_c].mean(axis=0)
+            if len(best) > n_c:
+                function[scored] = best[n_c:].mean(axis=0)
+        return TokenScores(content, function, n_c, len(query.vectors) - n_c)
+
+    def _read(self, ids: list[int], texts: Texts) -> dict[int, Vectors]:
+        """Token vectors by the model, for passages the index has none of; cached. The model
+        runs outside the cache's lock, so searches in two threads wait for each other only to
+        look up and store."""
         with self._lock:
-            missing = {pid: texts[pid] for pid in ids if pid not in self._cache}
-        read = self._read(missing)
+            missing = [pid for pid in ids if pid not in self._cache]
+        read: dict[int, npt.NDArray[np.float16]] = {}
+        if missing:
+            text = texts(missing)
+            encoded = self._encode([text[pid] for pid in missing])
+            read = {
+                pid: vectors.astype(np.float16)
+                for pid, (vectors, _spans) in zip(missing, encoded, strict=True)
+            }
         with self._lock:
             self._cache.update(read)
             for pid in ids:
                 self._cache.move_to_end(pid)
-            passages = [read.get(pid, self._cache.get(pid)) for pid in ids]
-            self._trim()
-        content = np.zeros(len(ids), dtype=np.float32)
-        function = np.zeros(len(ids), dtype=np.float32)
-        n_c = query.content
-        for i, tokens in enumerate(passages):
-            if tokens is None or len(tokens) == 0:
-                continue
-            best = (query.vectors @ tokens.T.astype(np.float32)).max(axis=1)
-            content[i] = best[:n_c].mean() if n_c else 0.0
-            function[i] = best[n_c:].mean() if len(best) > n_c else 0.0
-        return TokenScores(content, function, n_c, len(query.vectors) - n_c)
-
-    def _read(self, missing: Mapping[int, str]) -> dict[int, npt.NDArray[np.float16]]:
-        if not missing:
-            return {}
-        encoded = self._encode(list(missing.values()))
-        return {
-            pid: vectors.astype(np.float16)
-            for pid, (vectors, _spans) in zip(missing, encoded, strict=True)
-        }
-
-    def _trim(self) -> None:
-        while len(self._cache) > self.cache_passages:
-            self._cache.popitem(last=False)
+            found = {pid: read.get(pid, self._cache.get(pid)) for pid in ids}
+            while len(self._cache) > self.cache_passages:
+                self._cache.popitem(last=False)
+        return {pid: v.astype(np.float32) for pid, v in found.items() if v is not None}
 
 
 def _content_tokens(text: str, spans: Spans) -> npt.NDArray[np.bool_]:

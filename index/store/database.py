@@ -222,6 +222,9 @@ class Store:
     def passage_count(self) -> int:
         return int(self._db.execute("SELECT COUNT(*) FROM passages").fetchone()[0])
 
+    def all_passage_ids(self) -> list[int]:
+        return [int(pid) for (pid,) in self._db.execute("SELECT id FROM passages ORDER BY id")]
+
     def max_passage_id(self) -> int:
         return int(self._db.execute("SELECT COALESCE(MAX(id), -1) FROM passages").fetchone()[0])
 

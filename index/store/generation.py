@@ -23,6 +23,7 @@ from index.store.generations import DATABASE_NAME, VECTORS_NAME, verify
 from index.store.keywords import KeywordIndex
 from index.store.search_files import read_search_files
 from index.store.sentences import SentenceIndex
+from index.store.tokens import TokenCodes
 from index.store.vectors import VectorIndex
 
 Vectors = npt.NDArray[np.float32]
@@ -39,6 +40,7 @@ class Generation:
         sentences: SentenceIndex,
         keywords: KeywordIndex,
         *,
+        tokens: TokenCodes | None,
         meta: dict[str, str],
     ) -> None:
         self.path = path
@@ -46,6 +48,7 @@ class Generation:
         self.vectors = vectors
         self.sentences = sentences
         self.keywords = keywords
+        self.tokens = tokens  # None in an index built before token vectors were stored
         self._database = database
         self._lock = threading.RLock()
 
@@ -72,6 +75,7 @@ class Generation:
                     f"{REBUILD_ADVICE}"
                 )
             sentences, keywords = read_search_files(path)
+            tokens = TokenCodes.open(path)
             if len(keywords) != len(vectors) or sentences.dimension != vectors.dimension:
                 raise IndexIncompatible(
                     f"The keyword or sentence index does not match the passages. {REBUILD_ADVICE}"
@@ -82,7 +86,7 @@ class Generation:
         except BaseException:
             database.close()
             raise
-        return cls(path, database, vectors, sentences, keywords, meta=meta)
+        return cls(path, database, vectors, sentences, keywords, tokens=tokens, meta=meta)
 
     def close(self) -> None:
         with self._lock:

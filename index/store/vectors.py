@@ -154,7 +154,7 @@ class VectorIndex:
         try:
             # One thread for a query's few thousand: OpenMP's threads would cost more than
             # they save, and spin on a core afterwards.
-            with _faiss_threads(1 if len(ids) <= _ONE_THREAD_RECONSTRUCT else None):
+            with faiss_threads(1 if len(ids) <= _ONE_THREAD_RECONSTRUCT else None):
                 found = self._index.reconstruct_batch(np.asarray(ids, dtype=np.int64))
         except RuntimeError as exc:
             raise KeyError(ids) from exc
@@ -196,7 +196,7 @@ class VectorIndex:
             params = faiss.SearchParameters()
         if params is not None and selector is not None:
             params.sel = selector
-        with _faiss_threads(1 if len(queries) <= _ONE_THREAD_QUERIES else None):
+        with faiss_threads(1 if len(queries) <= _ONE_THREAD_QUERIES else None):
             scores, ids = self._index.search(queries, k, params=params)
         del batch, selector
         return scores, ids
@@ -369,7 +369,7 @@ def one_numpy_blas_thread() -> Iterator[None]:
 
 
 @contextmanager
-def _faiss_threads(threads: int | None) -> Iterator[None]:
+def faiss_threads(threads: int | None) -> Iterator[None]:
     """FAISS's OpenMP thread count for the block (per calling thread); None leaves it."""
     if threads is None:
         yield

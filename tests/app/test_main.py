@@ -35,5 +35,5 @@ def test_python_m_app_shows_the_window_answers_and_exits(seed_index: Path, tmp_p
     )
     assert done.returncode == 0, done.stderr[-2000:]
     events = [line.split()[1] for line in done.stdout.splitlines() if line.startswith(BENCH_PREFIX)]
-    assert events == ["window-shown", "first-search-previewed", "first-search-answered"]
+    assert events == ["window-shown", "first-search-answered"]  # once, in full
     assert "top='Sofia Kalejs'" in done.stdout

@@ -14,6 +14,7 @@ from app.search_view import LOADING_PLACEHOLDER, READY_PLACEHOLDER, EmptyState
 from app.settings import SETTINGS_NAME
 from index import BuildProgress
 from tests.app.conftest import QUERY, READY_MS, SEEDS_TITLES, OpenWindow
+from tests.older_index import without_stored_tokens
 
 
 def search(qtbot: QtBot, window: object, query: str = QUERY) -> None:
@@ -191,12 +192,12 @@ def test_no_results_is_said_plainly(
     assert window.reader.passage is None
 
 
-def test_results_show_at_once_and_a_hit_chosen_meanwhile_stays_chosen(
+def test_an_older_index_shows_results_at_once_and_a_hit_chosen_meanwhile_stays_chosen(
     qtbot: QtBot, open_window: OpenWindow, library_copy: Path
 ) -> None:
     from tests.app.test_service import REFINED_QUERY
 
-    window = open_window(library_copy)
+    window = open_window(without_stored_tokens(library_copy))  # token match runs the model
     view = window.search
     with qtbot.waitSignal(window.service.search_previewed, timeout=READY_MS):
         view.box.setText(REFINED_QUERY)

@@ -15,6 +15,7 @@ from app.jobs import Job
 from app.service import LibraryService, SearchResult, paused_gc
 from index import Embedder, QueryError
 from tests.app.conftest import QUERY, READY_MS, SEEDS_TITLES
+from tests.older_index import without_stored_tokens
 
 
 @pytest.fixture
@@ -125,25 +126,47 @@ def test_the_garbage_collector_pause_nests_and_restores() -> None:
 REFINED_QUERY = "the critics adored her loveliness when she returned as the company's star"
 
 
-def test_a_search_shows_its_first_stage_at_once_then_the_full_answer(
-    qtbot: QtBot, service: LibraryService
-) -> None:
+def test_a_search_answers_once_in_full(qtbot: QtBot, service: LibraryService) -> None:
     previews: list[SearchResult] = []
     service.search_previewed.connect(previews.append)
     with qtbot.waitSignal(service.search_finished, timeout=READY_MS) as finished:
         service.search(REFINED_QUERY, k=10)
     full = finished.args[0]
-    assert [p.preview for p in previews] == [True]
-    assert not full.preview
     library = service.library
-    assert library is not None
-    first_stage = library.search(REFINED_QUERY, k=10, token_match=False)
-    assert [h.passage.id for h in previews[0].hits] == [h.passage.id for h in first_stage]
+    assert library is not None and library.stores_token_vectors
+    assert previews == [] and not full.preview
     assert [h.passage.id for h in full.hits] == [
         h.passage.id for h in library.search(REFINED_QUERY, k=10)
     ]
-    assert "full circle" not in previews[0].hits[0].passage.text
     assert "full circle" in full.hits[0].passage.text
+
+
+def test_an_older_index_shows_its_first_stage_at_once_then_the_full_answer(
+    qtbot: QtBot, library_copy: Path, embedder: Embedder
+) -> None:
+    service = LibraryService(without_stored_tokens(library_copy), embedder=embedder)
+    with qtbot.waitSignal(service.library_changed, timeout=READY_MS):
+        service.start()
+    try:
+        previews: list[SearchResult] = []
+        service.search_previewed.connect(previews.append)
+        with qtbot.waitSignal(service.search_finished, timeout=READY_MS) as finished:
+            service.search(REFINED_QUERY, k=10)
+        full = finished.args[0]
+        assert [p.preview for p in previews] == [True]
+        assert not full.preview
+        library = service.library
+        assert library is not None and not library.stores_token_vectors
+        first_stage = library.search(REFINED_QUERY, k=10, token_match=False)
+        assert [h.passage.id for h in previews[0].hits] == [h.passage.id for h in first_stage]
+        assert [h.passage.id for h in full.hits] == [
+            h.passage.id for h in library.search(REFINED_QUERY, k=10)
+        ]
+        assert "full circle" not in previews[0].hits[0].passage.text
+        assert "full circle" in full.hits[0].passage.text
+    finally:
+        service.stop()
+        qtbot.waitUntil(lambda: service.active_jobs == 0, timeout=READY_MS)
 
 
 def test_a_job_ended_by_a_base_exception_fails_and_the_runner_goes_idle(qtbot: QtBot) -> None:

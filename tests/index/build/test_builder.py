@@ -30,6 +30,7 @@ from index.errors import (
 )
 from index.search.library import Library
 from index.store.generations import DATABASE_NAME, VECTORS_NAME, IndexDir
+from index.store.tokens import TokenCodes
 from tests.fake_embedder import FakeEmbedder
 
 QUERY = "her dad, long gone from her life, turns up after the show to say sorry"
@@ -764,6 +765,8 @@ def test_a_cancelled_build_resumes_where_it_stopped(seeds: Path, tmp_path: Path)
     assert report.passages_embedded == second.embedded < single.embedded
     assert _answers(where, second) == _answers(tmp_path / "once", single)
     assert not (where / "staging").exists()  # emptied once published
+    tokens = TokenCodes.open(IndexDir(where).current())  # staged batches kept theirs
+    assert tokens is not None and len(tokens) == report.passages_total
 
 
 def test_a_killed_build_resumes_too(seeds: Path, tmp_path: Path) -> None:

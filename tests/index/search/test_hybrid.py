@@ -291,7 +291,7 @@ def test_token_scores_weigh_stopword_tokens_by_function_weight() -> None:
     assert scores.combined(1.0)[0] < scores.combined(1.0)[1]  # stopwords can tip the order
 
 
-def test_passages_are_read_once_while_cached() -> None:
+def test_passages_without_stored_tokens_are_read_once_while_cached() -> None:
     calls: list[list[str]] = []
 
     def encode(texts: Sequence[str]) -> list[tuple[npt.NDArray[np.float32], list[tuple[int, int]]]]:
@@ -307,15 +307,20 @@ def test_passages_are_read_once_while_cached() -> None:
             out.append((vectors, spans))
         return out
 
-    matcher = TokenMatcher(encode, cache_passages=2)
+    texts = {1: "red", 2: "green", 3: "blue"}
+
+    def texts_of(ids: list[int]) -> dict[int, str]:
+        return {pid: texts[pid] for pid in ids}
+
+    matcher = TokenMatcher(encode, cache_passages=2)  # an index without stored tokens
     query = matcher.query("red blue")
-    first = matcher.scores(query, {1: "red", 2: "green"})
+    first = matcher.scores(query, [1, 2], texts_of)
     assert first.content[0] == pytest.approx(0.5)  # "red" matches, "blue" does not
     assert calls == [["red blue"], ["red", "green"]]
-    matcher.scores(query, {1: "red", 2: "green"})
+    matcher.scores(query, [1, 2], texts_of)
     assert calls == [["red blue"], ["red", "green"]]  # both were cached
-    matcher.scores(query, {3: "blue"})  # evicts passage 1, the least recently used
-    matcher.scores(query, {2: "green", 1: "red"})
+    matcher.scores(query, [3], texts_of)  # evicts passage 1, the least recently used
+    matcher.scores(query, [2, 1], texts_of)
     assert calls[-1] == ["red"]
 
 

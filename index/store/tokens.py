@@ -1,0 +1,217 @@
+"""Every passage's token vectors, compressed, so that token match scores stored codes and a
+query runs the model on the query alone.
+
+The build's forward pass computes each token's vector in context anyway (for the sentence
+vectors); keeping them is what ColBERTv2 and PLAID do. Stored whole they would be 768 bytes a
+token in float16, about 60 KB a passage; a product quantizer (FAISS PQ, 64 sub-vectors of 8
+bits) keeps 64 bytes a token, and a decoded vector is put back to unit length. Fewer bytes lost
+too much of what token match finds (16, 32 and 48 bytes, with or without a rotation or a coarse
+quantizer: benchmarks/README.md), because the best of a passage's many noisy matches is biased
+upwards. A library too small to train a quantizer on (fewer than PQ_MIN_TOKENS tokens) keeps
+float16, which is exact and small there.
+
+    gen-NNNNNN/tokens.codec           the codec: a FAISS index used only to encode and decode
+    gen-NNNNNN/tokens.codes.npy       one row of codes per token, passage after passage
+    gen-NNNNNN/tokens.passages.npy    per passage: id, first row, number of rows (int64)
+
+The codes are memory-mapped: opening an index reads the small table, not the codes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Iterable, Iterator, Sequence
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from index.errors import REBUILD_ADVICE, IndexCorrupt
+from index.store.vectors import faiss_threads
+
+CODEC_NAME = "tokens.codec"
+CODES_NAME = "tokens.codes.npy"
+TABLE_NAME = "tokens.passages.npy"
+
+PQ_MIN_TOKENS = 20_000  # fewer tokens than this stay float16: too few to train 256 centroids
+PQ_TRAIN_TOKENS = 100_000  # a quantizer is trained on at most this many, drawn evenly
+PQ_SUBVECTORS = 64  # bytes a token (fewer when the dimension is not a multiple of it)
+
+Vectors = npt.NDArray[np.float32]
+Codes = npt.NDArray[np.uint8]
+
+
+class TokenCodec:
+    """Turns token vectors into codes and back (FAISS's standalone codec interface)."""
+
+    def __init__(self, faiss_index: Any) -> None:
+        self._index = faiss_index
+
+    @classmethod
+    def trained(cls, sample: Vectors, *, quantize: bool | None = None) -> TokenCodec:
+        """A product quantizer trained on `sample`, or float16 when it is too small for one
+        (`quantize` decides instead, when given)."""
+        import faiss
+
+        dimension = sample.shape[1]
+        if quantize is None:
+            quantize = len(sample) >= PQ_MIN_TOKENS
+        if not quantize:
+            return cls(faiss.IndexScalarQuantizer(dimension, faiss.ScalarQuantizer.QT_fp16))
+        if len(sample) > PQ_TRAIN_TOKENS:
+            sample = sample[np.linspace(0, len(sample) - 1, PQ_TRAIN_TOKENS).astype(np.int64)]
+        subvectors = math.gcd(dimension, PQ_SUBVECTORS)
+        index = faiss.IndexPQ(dimension, subvectors, 8, faiss.METRIC_INNER_PRODUCT)
+        index.pq.cp.seed = 20241202  # the same library gives the same codes
+        index.train(np.ascontiguousarray(sample, dtype=np.float32))
+        return cls(index)
+
+    @classmethod
+    def read(cls, path: Path) -> TokenCodec:
+        import faiss
+
+        try:
+            index = faiss.read_index(str(path))
+        except RuntimeError as exc:
+            raise IndexCorrupt(f"The token codec {path.name} is damaged. {REBUILD_ADVICE}") from exc
+        return cls(index)
+
+    def write(self, path: Path) -> None:
+        import faiss
+
+        faiss.write_index(self._index, str(path))
+
+    @property
+    def kind(self) -> str:
+        """ "pq" or "fp16"."""
+        return "pq" if type(self._index).__name__ == "IndexPQ" else "fp16"
+
+    @property
+    def dimension(self) -> int:
+        return int(self._index.d)
+
+    @property
+    def code_size(self) -> int:
+        return int(self._index.sa_code_size())
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """Tells codecs apart: codes made by one are read by it alone."""
+        import faiss
+
+        return hashlib.sha256(faiss.serialize_index(self._index).tobytes()).hexdigest()[:16]
+
+    def encode(self, vectors: Vectors) -> Codes:
+        if len(vectors) == 0:
+            return np.empty((0, self.code_size), dtype=np.uint8)
+        with faiss_threads(1):  # a batch's or a query's few thousand: not worth a thread pool
+            codes: Codes = self._index.sa_encode(np.ascontiguousarray(vectors, dtype=np.float32))
+        return codes
+
+    def decode(self, codes: Codes) -> Vectors:
+        """Unit-length vectors back from codes."""
+        if len(codes) == 0:
+            return np.empty((0, self.dimension), dtype=np.float32)
+        with faiss_threads(1):
+            vectors: Vectors = self._index.sa_decode(np.ascontiguousarray(codes))
+        vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+        return vectors
+
+
+class TokenCodes:
+    """A generation's stored token codes, read-only; the codes stay on disk (memory-mapped)."""
+
+    def __init__(self, codec: TokenCodec, codes: Codes, table: npt.NDArray[np.int64]) -> None:
+        self.codec = codec
+        self._codes = codes
+        self._rows = {int(pid): (int(first), int(count)) for pid, first, count in table}
+
+    @classmethod
+    def open(cls, generation: Path) -> TokenCodes | None:
+        """The generation's token codes, or None for an index built before they were stored
+        (search then reads those passages with the model, as it used to)."""
+        if not (generation / CODEC_NAME).exists():
+            return None
+        codec = TokenCodec.read(generation / CODEC_NAME)
+        try:
+            codes = np.load(generation / CODES_NAME, mmap_mode="r", allow_pickle=False)
+            table = np.load(generation / TABLE_NAME, allow_pickle=False)
+        except (OSError, ValueError) as exc:
+            raise IndexCorrupt(f"The stored token vectors are damaged. {REBUILD_ADVICE}") from exc
+        total = int(table[:, 1:].sum(axis=1).max()) if len(table) else 0
+        if codes.ndim != 2 or codes.shape[1] != codec.code_size or total > len(codes):
+            raise IndexCorrupt(f"The stored token vectors do not fit together. {REBUILD_ADVICE}")
+        return cls(codec, codes, table)
+
+    def __contains__(self, passage_id: int) -> bool:
+        return passage_id in self._rows
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    @property
+    def token_count(self) -> int:
+        return sum(count for _, count in self._rows.values())
+
+    def codes(self, passage_id: int) -> Codes:
+        first, count = self._rows[passage_id]
+        return np.asarray(self._codes[first : first + count])
+
+    def vectors(self, passage_ids: Sequence[int]) -> tuple[Vectors, list[int]]:
+        """The decoded token vectors of these passages, one after another, and how many rows
+        each has (all must be stored here)."""
+        counts = [self._rows[pid][1] for pid in passage_ids]
+        if not passage_ids:
+            return np.empty((0, self.codec.dimension), dtype=np.float32), counts
+        codes = np.concatenate([self.codes(pid) for pid in passage_ids])
+        return self.codec.decode(codes), counts
+
+    def sample(self, limit: int) -> Vectors:
+        """Up to `limit` decoded token vectors drawn evenly, to train a new codec on."""
+        total = len(self._codes)
+        if total == 0:
+            return np.empty((0, self.codec.dimension), dtype=np.float32)
+        rows = np.unique(np.linspace(0, total - 1, min(total, limit)).astype(np.int64))
+        return self.codec.decode(np.asarray(self._codes[rows]))
+
+
+def write_token_codes(
+    generation: Path, codec: TokenCodec, passages: Iterable[tuple[int, Codes]], total: int
+) -> None:
+    """Write `total` tokens' codes, passage by passage, with the codec that made them."""
+    codec.write(generation / CODEC_NAME)
+    codes = np.lib.format.open_memmap(
+        generation / CODES_NAME, mode="w+", dtype=np.uint8, shape=(total, codec.code_size)
+    )
+    table: list[tuple[int, int, int]] = []
+    at = 0
+    for pid, rows in passages:
+        codes[at : at + len(rows)] = rows
+        table.append((pid, at, len(rows)))
+        at += len(rows)
+    if at != total:
+        raise IndexCorrupt(f"Internal mismatch: {at} token codes written, {total} expected.")
+    codes.flush()
+    del codes
+    np.save(
+        generation / TABLE_NAME,
+        np.asarray(table, dtype=np.int64).reshape(-1, 3),
+        allow_pickle=False,
+    )
+
+
+def carried_codes(
+    old: TokenCodes | None, codec: TokenCodec, passage_ids: Iterable[int]
+) -> Iterator[tuple[int, Codes]]:
+    """The old generation's codes of passages kept as they were, in `codec`'s terms (decoded
+    and encoded again when the codec changed); passages it lacks are left out."""
+    if old is None:
+        return
+    same = old.codec.fingerprint == codec.fingerprint
+    for pid in passage_ids:
+        if pid in old:
+            codes = old.codes(pid)
+            yield pid, codes if same else codec.encode(old.codec.decode(codes))

@@ -1,0 +1,160 @@
+"""Stored token vectors: the build keeps every passage's, compressed; search reads them instead
+of running the model on passages; refreshes carry them; old indexes without them still search."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from index.build.builder import build_index
+from index.errors import IndexCorrupt
+from index.search.library import Library
+from index.store import tokens as token_store
+from index.store.generations import IndexDir, _write_manifest
+from index.store.tokens import TokenCodec, TokenCodes
+from tests.fake_embedder import FakeEmbedder
+from tests.older_index import without_stored_tokens
+
+QUERY = "her dad, long gone from her life, turns up after the show to say sorry"
+
+
+def _codes(index: Path) -> TokenCodes:
+    codes = TokenCodes.open(IndexDir(index).current())
+    assert codes is not None
+    return codes
+
+
+def _true_tokens(library: Library, embedder: FakeEmbedder, pid: int) -> np.ndarray:
+    [(vectors, _spans)] = embedder.token_vectors([library.passage(pid).text])
+    return vectors
+
+
+def test_every_passage_keeps_its_token_vectors(
+    fake_seed_index: Path, fake_embedder: FakeEmbedder
+) -> None:
+    codes = _codes(fake_seed_index)
+    assert codes.codec.kind == "fp16"  # the sample is too small to train a quantizer on
+    with Library.open(fake_seed_index, embedder=fake_embedder) as library:
+        ids = [p.id for s in library.stories() for p in library.passages(s.id)]
+        assert len(codes) == len(ids)
+        for pid in ids:
+            decoded, [count] = codes.vectors([pid])
+            truth = _true_tokens(library, fake_embedder, pid)
+            assert count == len(truth)
+            assert np.allclose(decoded, truth, atol=1e-3)
+
+
+def test_search_runs_the_model_on_the_query_alone(
+    fake_seed_index: Path, fake_embedder: FakeEmbedder
+) -> None:
+    embedder = FakeEmbedder()
+    with Library.open(fake_seed_index, embedder=embedder) as library:
+        hits = library.search(QUERY, k=10)
+    assert len(hits) == 10
+    assert embedder.embedded == 2  # the query's vector and its token vectors; no passage
+
+
+def test_stored_tokens_rank_as_reading_the_passages_would(
+    fake_seed_index: Path, fake_embedder: FakeEmbedder
+) -> None:
+    with Library.open(fake_seed_index, embedder=fake_embedder) as library:
+        stored = [h.passage.id for h in library.search(QUERY, k=10)]
+        library.token_matcher = type(library.token_matcher)(fake_embedder.token_vectors)
+        read = [h.passage.id for h in library.search(QUERY, k=10)]
+    assert stored == read
+
+
+def test_a_refresh_keeps_the_codes_of_unchanged_passages(
+    seeds: Path, tmp_path: Path, fake_embedder: FakeEmbedder
+) -> None:
+    where = tmp_path / "ix"
+    build_index([seeds], where, embedder=fake_embedder)
+    before = _codes(where)
+    kept = {pid: before.codes(pid).copy() for pid in range(len(before)) if pid in before}
+    story = next(seeds.glob("*.txt"))
+    story.write_text(story.read_text("utf-8") + "\n\nA new last paragraph.\n", "utf-8")
+    build_index([], where, embedder=fake_embedder)
+    after = _codes(where)
+    with Library.open(where, embedder=fake_embedder) as library:
+        ids = [p.id for s in library.stories() for p in library.passages(s.id)]
+    assert sorted(ids) == sorted(pid for pid in range(max(ids) + 1) if pid in after)
+    carried = [pid for pid in ids if pid in kept]
+    assert carried and all(np.array_equal(after.codes(pid), kept[pid]) for pid in carried)
+
+
+def test_a_growing_library_moves_to_a_quantizer_and_keeps_every_passage(
+    seeds: Path, tmp_path: Path, fake_embedder: FakeEmbedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    where = tmp_path / "ix"
+    build_index([seeds], where, embedder=fake_embedder)
+    assert _codes(where).codec.kind == "fp16"
+    monkeypatch.setattr(token_store, "PQ_MIN_TOKENS", 1000)
+    monkeypatch.setattr("index.build.token_codes.PQ_MIN_TOKENS", 1000)
+    more = tmp_path / "more"
+    more.mkdir()
+    for n in range(6):
+        (more / f"log-{n}.txt").write_text(
+            "\n\n".join(f"Log {n}, line {e}: wind from the north, {e} knots." for e in range(30)),
+            "utf-8",
+        )
+    build_index([more], where, embedder=fake_embedder)
+    codes = _codes(where)
+    assert codes.codec.kind == "pq" and codes.codec.code_size == fake_embedder.dimension  # a byte
+    # for each of its 32 dimensions, a quarter of float16
+    with Library.open(where, embedder=fake_embedder) as library:
+        ids = [p.id for s in library.stories() for p in library.passages(s.id)]
+        assert len(codes) == len(ids)
+        for pid in ids[::7]:
+            decoded, _ = codes.vectors([pid])
+            truth = _true_tokens(library, fake_embedder, pid)
+            assert float(np.mean(np.sum(decoded * truth, axis=1))) > 0.9  # cosine
+
+
+def test_an_index_from_before_stored_tokens_still_searches_and_gains_them(
+    seeds: Path, tmp_path: Path, fake_embedder: FakeEmbedder
+) -> None:
+    where = tmp_path / "ix"
+    build_index([seeds], where, embedder=fake_embedder)
+    without_stored_tokens(where)
+    assert TokenCodes.open(IndexDir(where).current()) is None
+    embedder = FakeEmbedder()
+    with Library.open(where, embedder=embedder) as library:
+        assert len(library.search(QUERY, k=5)) == 5
+    assert embedder.embedded > 2  # the passages it reranked were read by the model
+    shutil.copy(next(seeds.glob("*.txt")), seeds / "copy.txt")
+    build_index([], where, embedder=fake_embedder)
+    codes = _codes(where)
+    with Library.open(where, embedder=fake_embedder) as library:
+        copy = next(s for s in library.stories() if Path(s.path).name == "copy.txt")
+        new = [p.id for p in library.passages(copy.id)]
+    assert len(codes) == len(new) and all(pid in codes for pid in new)
+
+
+def test_damaged_token_files_are_reported_with_what_to_do(
+    fake_seed_index: Path, tmp_path: Path, fake_embedder: FakeEmbedder
+) -> None:
+    where = tmp_path / "ix"
+    shutil.copytree(fake_seed_index, where)
+    generation = IndexDir(where).current()
+    (generation / token_store.TABLE_NAME).write_bytes(b"not numpy")
+    _write_manifest(generation)
+    with pytest.raises(IndexCorrupt, match=r"token vectors are damaged.*--rebuild"):
+        Library.open(where, embedder=fake_embedder)
+
+
+def test_a_codec_is_known_by_its_fingerprint() -> None:
+    rng = np.random.default_rng(0)
+    sample = rng.standard_normal((3000, 32)).astype(np.float32)
+    sample /= np.linalg.norm(sample, axis=1, keepdims=True)
+    small = TokenCodec.trained(sample)
+    assert small.kind == "fp16" and np.allclose(
+        small.decode(small.encode(sample)), sample, atol=1e-3
+    )
+    assert small.fingerprint == TokenCodec.trained(sample[:10]).fingerprint  # nothing learnt
+    first = TokenCodec.trained(sample[:1500], quantize=True)
+    second = TokenCodec.trained(sample[1500:], quantize=True)
+    assert first.kind == second.kind == "pq"
+    assert first.fingerprint != second.fingerprint  # their codes mean different vectors
