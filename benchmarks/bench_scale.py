@@ -94,7 +94,9 @@ def main() -> None:
     scale = (real * means).sum(axis=1)
     residuals = real - means * scale[:, None]
     print(f"real paragraph vs its sentence mean: cosine {scale.mean():.3f} (min {scale.min():.3f})")
-    derivation = Derivation(sentences, sentence_vectors, scale, residuals)
+    derivation = Derivation(
+        sentences, sentence_vectors, scale, residuals, _sentence_token_codes(sentences, embedder)
+    )
     context = _sentence_vectors_in_context(picks, real, derivation)
     to_own = np.concatenate(
         [(c * sentence_vectors[p]).sum(axis=1) for c, p in zip(context, picks, strict=True)]
@@ -153,6 +155,7 @@ class Derivation:
     sentence_vectors: Any  # one real embedding per seed sentence
     scale: Any  # per real paragraph: cosine to its sentence mean
     residuals: Any  # per real paragraph: its vector minus the scaled sentence mean
+    token_codes: tuple[Any, list[Any]]  # a token codec, and each sentence's tokens' codes
 
 
 def _one_size(
@@ -211,6 +214,12 @@ def _one_size(
             prepared=prepared,
             vectors=vectors,
             sentence_vectors=sentence_vectors,
+            old_tokens=None,
+            token_codec=derivation.token_codes[0],
+            token_codes={
+                row: np.concatenate([derivation.token_codes[1][i] for i in pick])
+                for row, pick in enumerate(picks)
+            },
             gone=[],
             sources=["/synthetic"],
             excluded=set(),
@@ -220,6 +229,7 @@ def _one_size(
         store_s = time.perf_counter() - t0
     del prepared, vectors, sentence_vectors
     disk = sum(f.stat().st_size for f in generation.iterdir())
+    token_disk = sum(f.stat().st_size for f in generation.glob("tokens.*"))
     (work / f"queries-{n}.json").write_text(
         json.dumps({"queries": queries, "truth": truth.tolist()}), encoding="utf-8"
     )
@@ -235,6 +245,7 @@ def _one_size(
         "n": n,
         "store_s": store_s,
         "disk": disk,
+        "token_bytes_per_passage": token_disk / n,
         "naive_add_s": naive_add_s,
         "naive_disk": naive_disk,
         "naive_p50": statistics.median(naive_ms),
@@ -242,6 +253,26 @@ def _one_size(
         "naive_cpu_p50": statistics.median(naive_cpu_ms),
         **served,
     }
+
+
+def _sentence_token_codes(sentences: list[str], embedder: Any) -> tuple[Any, list[Any]]:
+    """Each seed sentence's token vectors in context, compressed as a build stores them. A
+    synthetic passage's tokens are its sentences' (read in the sentence's context rather than
+    the passage's: the same number of tokens, stored the same way). A library of 10k passages
+    or more has far more tokens than the quantizer needs; the sample's few distinct sentences
+    have fewer, so the quantizer is trained on all of them."""
+    import numpy as np
+
+    from index.store import tokens
+
+    read = [
+        v
+        for first in range(0, len(sentences), 64)
+        for v, _ in embedder.token_vectors(sentences[first : first + 64])
+    ]
+    everything = np.concatenate(read)
+    codec = tokens.TokenCodec.trained(everything, quantize=True)
+    return codec, [codec.encode(v) for v in read]
 
 
 # A real sentence vector is pooled from its passage's forward pass (index/embed/sentences.py), so
@@ -431,7 +462,8 @@ def _print_table(rows: list[dict[str, Any]]) -> None:
             f"{r['p50']:>8.1f} {r['cpu_p50']:>5.1f} {r['recall']:>7.3f} {r['embed_p50']:>6.1f}  "
             f"passages {r['kind']} ({r['precision']}); {r['sentences']:,} sentences "
             f"{r['sentence_kind']}; storage build {r['store_s']:.0f} s, open {r['open_s']:.1f} s; "
-            f"search(mode=dense) p50 {r['dense_p50']:.1f}"
+            f"search(mode=dense) p50 {r['dense_p50']:.1f}; stored tokens "
+            f"{r['token_bytes_per_passage']:.0f} bytes/passage"
         )
         print(
             f"{'':>9} {'naive':<9} {r['naive_build_s']:>8.0f} "
