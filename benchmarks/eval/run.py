@@ -31,6 +31,7 @@ from index import Embedder, Library, build_index
 from index.search.fusion import Candidates, Mode, SearchSettings
 
 DEPTH = 10  # metrics look at the top 10 stories
+SINGLE_METHODS = ("dense, whole passage", "dense + sentences", "keyword (BM25)")
 FETCH = 50  # passages fetched to fill 10 distinct stories
 SENTENCE_GRID = (0.0, 0.25, 0.5, 0.75, 1.0)
 KEYWORD_GRID = (1.0, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0)
@@ -338,6 +339,17 @@ def print_table(
     for name, label, result in table:
         cells = " | ".join(f"{result[k]:.3f}" for k in keys)
         print(f"| {name} ({sizes[name]}) | {label} | {cells} |")
+    print("\nhybrid minus the best single method on each metric (negative: fusion lost):")
+    for name in sizes:
+        rows = {label: result for set_name, label, result in table if set_name == name}
+        single = [rows[label] for label in SINGLE_METHODS if label in rows]
+        if "hybrid" not in rows or not single:
+            continue
+        gaps = [
+            f"{k} {rows['hybrid'][k] - max(r[k] for r in single):+.3f}"
+            for k in ("R@1", "R@10", "MRR@10")
+        ]
+        print(f"  {name}: {', '.join(gaps)}")
 
 
 if __name__ == "__main__":

@@ -16,7 +16,10 @@ passages far above the rest (focus near 1); a paraphrase or a proverb shares onl
 with many passages about equally (focus near 0) and is left to meaning. On half of the public
 evaluation data s is tuned first (meaning alone), then w and p, then f, a and b, so that no kind
 of collection gets worse than its better single signal; all are reported on the other half
-(benchmarks/eval). Reciprocal-rank fusion and a plain weighted sum did worse.
+(benchmarks/eval). Reciprocal-rank fusion and a plain weighted sum did worse. The token stage
+reads the first stage's best and each signal's own best (E), so a passage that keywords alone
+or meaning alone put near the top is never lost to the fusion before token match sees it; its
+keyword part (b) counts as far as the query's keywords single out a few passages (focus).
 """
 
 from __future__ import annotations
@@ -42,9 +45,10 @@ class SearchSettings:
     focus_power: float = 2.0  # p above: how sharply a flat keyword ranking is discounted
     candidates: int = 200  # passages and sentences fetched from each ranking before fusing
     rerank_depth: int = 30  # R above: the first stage's best passages that token matching reorders
-    function_weight: float = 1.0  # f above: weight of a query's stopword and punctuation tokens
+    rerank_each: int = 10  # and the best of each single signal, when not among those
+    function_weight: float = 0.5  # f above: weight of a query's stopword and punctuation tokens
     rerank_dense: float = 0.0  # a above
-    rerank_keyword: float = 0.0  # b above
+    rerank_keyword: float = 2.0  # b above
 
 
 @dataclass(frozen=True)
@@ -85,9 +89,20 @@ class Candidates:
         return replace(self, tokens=tokens, token_rows=tuple(rows))
 
     def token_rows_to_match(self, settings: SearchSettings) -> list[int]:
-        """The first stage's best settings.rerank_depth rows: what token match reorders."""
+        """What token match reorders: the first stage's best settings.rerank_depth rows, then
+        the best settings.rerank_each of every single signal (passage meaning, best sentence,
+        keywords) not among them, so that fusion never drops what one method ranks high."""
         first = self.first_stage(settings)
-        return [int(i) for i in np.argsort(-first, kind="stable")[: settings.rerank_depth]]
+        rows = [int(i) for i in np.argsort(-first, kind="stable")[: settings.rerank_depth]]
+        if settings.rerank_depth <= 0:
+            return rows
+        chosen = set(rows)
+        for signal in (self.whole, self.sentence, self.keyword):
+            for i in np.argsort(-signal, kind="stable")[: settings.rerank_each]:
+                if signal[i] > 0 and int(i) not in chosen:
+                    chosen.add(int(i))
+                    rows.append(int(i))
+        return rows
 
     def ranked(self, k: int, mode: Mode, settings: SearchSettings) -> list[Ranked]:
         dense = self.dense(settings)

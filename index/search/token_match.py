@@ -6,8 +6,9 @@ recalls ("sunlight" for "sun-kissed", "songwriter" for "musician") is averaged w
 else the passage says, and among passages that share a theme the pooled vectors barely differ.
 Token vectors keep it: each query token takes its best cosine over the passage's tokens (MaxSim,
 as in ColBERT), and the passage scores their mean. Query tokens of content words weigh 1, those
-of stopwords and punctuation SearchSettings.function_weight (tuned on public data to 1: the
-context they carry counts as much; lower weights did worse on proverbs).
+of stopwords and punctuation SearchSettings.function_weight (0.5, chosen on the tune halves of
+the public data with stored, compressed token vectors: a stopword finds a close match in almost
+any passage, and compression adds to that noise; without them proverbs did worse).
 
 The passages' token vectors are stored by the build, compressed (index/store/tokens.py), so a
 search runs the model on the query alone. A passage without stored tokens (an index built

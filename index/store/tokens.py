@@ -3,12 +3,13 @@ query runs the model on the query alone.
 
 The build's forward pass computes each token's vector in context anyway (for the sentence
 vectors); keeping them is what ColBERTv2 and PLAID do. Stored whole they would be 768 bytes a
-token in float16, about 60 KB a passage; a product quantizer (FAISS PQ, 64 sub-vectors of 8
-bits) keeps 64 bytes a token, and a decoded vector is put back to unit length. Fewer bytes lost
-too much of what token match finds (16, 32 and 48 bytes, with or without a rotation or a coarse
-quantizer: benchmarks/README.md), because the best of a passage's many noisy matches is biased
-upwards. A library too small to train a quantizer on (fewer than PQ_MIN_TOKENS tokens) keeps
-float16, which is exact and small there.
+token in float16, about 60 KB a passage; a product quantizer (FAISS PQ: 128 sub-vectors of 3
+dimensions, 4 bits each) keeps 64 bytes a token, and a decoded vector is put back to unit
+length. 8-bit codes of as many bytes rank a little better but cost 16 times as much to train and
+to encode (a build would take half as long again); fewer bytes lost too much of what token
+match finds, because the best of a passage's many noisy matches is biased upwards (both
+measured: benchmarks/README.md). A library too small to train a quantizer on (fewer than
+PQ_MIN_TOKENS tokens) keeps float16, which is exact and small there.
 
     gen-NNNNNN/tokens.codec           the codec: a FAISS index used only to encode and decode
     gen-NNNNNN/tokens.codes.npy       one row of codes per token, passage after passage
@@ -37,8 +38,9 @@ CODES_NAME = "tokens.codes.npy"
 TABLE_NAME = "tokens.passages.npy"
 
 PQ_MIN_TOKENS = 20_000  # fewer tokens than this stay float16: too few to train 256 centroids
-PQ_TRAIN_TOKENS = 100_000  # a quantizer is trained on at most this many, drawn evenly
-PQ_SUBVECTORS = 64  # bytes a token (fewer when the dimension is not a multiple of it)
+PQ_TRAIN_TOKENS = 32_000  # a quantizer is trained on at most this many, drawn evenly
+PQ_SUBVECTORS = 128  # of 4 bits each: 64 bytes a token (fewer when the dimension is not a
+# multiple of 128)
 
 Vectors = npt.NDArray[np.float32]
 Codes = npt.NDArray[np.uint8]
@@ -64,7 +66,7 @@ class TokenCodec:
         if len(sample) > PQ_TRAIN_TOKENS:
             sample = sample[np.linspace(0, len(sample) - 1, PQ_TRAIN_TOKENS).astype(np.int64)]
         subvectors = math.gcd(dimension, PQ_SUBVECTORS)
-        index = faiss.IndexPQ(dimension, subvectors, 8, faiss.METRIC_INNER_PRODUCT)
+        index = faiss.IndexPQ(dimension, subvectors, 4, faiss.METRIC_INNER_PRODUCT)
         index.pq.cp.seed = 20241202  # the same library gives the same codes
         index.train(np.ascontiguousarray(sample, dtype=np.float32))
         return cls(index)
