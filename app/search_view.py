@@ -23,10 +23,12 @@ from PySide6.QtWidgets import (
 
 from app.highlight import Span
 from app.icons import search_icon
+from app.query_chips import QueryChips
 from app.results_delegate import ResultDelegate
 from app.results_model import ResultsModel
 from app.service import SearchResult
 from app.theme import named, scaled
+from index.search.query import without
 
 if TYPE_CHECKING:  # the engine loads in workers, after the window is up
     from index import Hit
@@ -136,6 +138,8 @@ class SearchView(QWidget):
         self.box.submitted.connect(self._submitted)
         self.box.navigate.connect(self.move_current)
 
+        self.chips = QueryChips(self)
+        self.chips.removed.connect(self._remove_constraint)
         self.header = named(QLabel(self), "muted")
         self.more_button = QPushButton("More like this", self)
         self.more_button.setToolTip("Passages close in meaning to the selected result")
@@ -207,6 +211,7 @@ class SearchView(QWidget):
         layout.setContentsMargins(round(em * 0.9), round(em * 0.9), round(em * 0.9), 0)
         layout.setSpacing(round(em * 0.6))
         layout.addWidget(self.box)
+        layout.addWidget(self.chips)
         header = QHBoxLayout()
         header.setContentsMargins(round(em * 0.3), 0, 0, 0)
         header.addWidget(self.header, 1)
@@ -240,6 +245,7 @@ class SearchView(QWidget):
         another hit: that one stays current if the full answer has it too."""
         kept = self._chosen_in_preview_of(result)
         self.header.setText(_header_text(result, story_count))
+        self.chips.show_constraints(result.constraints, result.relaxed)
         if not result.hits:
             self.show_empty(EmptyState.NO_RESULTS)
             self.hit_selected.emit(None)
@@ -320,7 +326,15 @@ class SearchView(QWidget):
         else:
             self._debounce.stop()
             self._last_query = ""
+            self.chips.show_constraints((), ())
             self.cleared.emit()
+
+    def _remove_constraint(self, constraint: str) -> None:
+        """A chip's ✕: the query without that phrase or exclusion, searched at once."""
+        self.box.setText(without(self.box.text(), constraint))
+        self.box.setFocus()
+        self._debounce.stop()
+        self._emit_search(force=True)
 
     def _search_typed(self) -> None:
         self._emit_search(force=False)

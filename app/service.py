@@ -39,6 +39,7 @@ class SearchResult:
     stories: tuple[int, ...] | None = None  # the story filter used; None = all stories
     preview: bool = False  # a first answer (hybrid's first stage); the full one follows
     relaxed: tuple[str, ...] = ()  # phrases and exclusions set aside: no passage met them all
+    constraints: tuple[str, ...] = ()  # the query's phrases and exclusions, as typed
 
 
 @dataclass(frozen=True)
@@ -243,6 +244,7 @@ class LibraryService(JobRunner):
                     stories=request.stories,
                     preview=preview,
                     relaxed=first.relaxed,
+                    constraints=first.relaxed or first.query.constraints,
                 )
 
             if not job.library.stores_token_vectors:  # its token match runs the model

@@ -159,6 +159,12 @@ def _style_sheet(c: Colors) -> str:
     QPushButton:disabled {{ color: {c.muted}; }}
     QPushButton#primary {{ background: {c.accent}; color: {c.accent_text}; border: none; }}
     QPushButton#iconButton {{ padding: 0.3em 0.2em; }}
+    QToolButton#chip {{
+        background: {c.raised}; border: 1px solid {c.border}; border-radius: 0.7em;
+        padding: 0.1em 0.6em;
+    }}
+    QToolButton#chip:hover, QToolButton#chip:focus {{ border-color: {c.accent}; }}
+    QToolButton#chip[relaxed="true"] {{ color: {c.muted}; border-style: dashed; }}
     QScrollBar:vertical {{ background: transparent; width: 0.75em; margin: 0.2em 0.1em; }}
     QScrollBar:horizontal {{ background: transparent; height: 0.75em; margin: 0.1em 0.2em; }}
     QScrollBar::handle {{ background: {c.border}; border-radius: 0.25em; }}

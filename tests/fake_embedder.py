@@ -105,6 +105,12 @@ class FakeEmbedder(Embedder):
                 on_batch(len(batch))
         return out
 
+    def read_query(self, text: str) -> tuple[Vectors, Vectors, list[tuple[int, int]]]:
+        [output] = self.forward_tokens([text])  # one forward pass, as the real one does
+        vector = output.pooled / max(float(np.linalg.norm(output.pooled)), 1e-12)
+        keep = [i for i, (s, e) in enumerate(output.spans) if e > s]
+        return vector[None, :], output.tokens[keep], [output.spans[i] for i in keep]
+
     def after_pooling(self, pooled: Vectors) -> Vectors:
         return pooled  # no modules after pooling
 

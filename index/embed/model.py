@@ -296,6 +296,30 @@ class Embedder:
                 features = module(features)
             return np.asarray(features["sentence_embedding"].float().numpy(), dtype=np.float32)
 
+    def read_query(self, text: str) -> tuple[Vectors, Vectors, list[tuple[int, int]]]:
+        """A query's vector (1 x d, normalised) and its token vectors with their spans (as
+        token_vectors gives them), from one forward pass: a hybrid search needs both, and a
+        second pass would double the model's share of its time. For a text that fits the
+        model (Library.embed_query splits longer ones)."""
+        import torch
+
+        model = self.load()
+        prepare = getattr(model, "preprocess", None) or model.tokenize
+        with torch_threads(1), torch.inference_mode():
+            features = model(prepare([text]))
+        length = int(features["attention_mask"][0].sum())
+        tokens = features["token_embeddings"][0][:length].float().numpy()
+        [spans] = model.tokenizer(
+            [text], return_offsets_mapping=True, truncation=True, max_length=self.max_tokens
+        )["offset_mapping"]
+        spans = [(int(start), int(end)) for start, end in spans]
+        vector = _normalised(np.asarray(features["sentence_embedding"].float().numpy()))
+        return (
+            vector,
+            real_tokens(tokens, spans),
+            [span for span in spans[: len(tokens)] if span[1] > span[0]],
+        )
+
     def token_vectors(self, texts: Sequence[str]) -> list[tuple[Vectors, list[tuple[int, int]]]]:
         """Per text, its tokens' vectors in context (L2-normalised, special tokens left out)
         and each token's character span (index/search/token_match.py)."""

@@ -30,7 +30,7 @@ from index.search.fusion import MODES, Candidates, Mode, Ranked, SearchSettings
 from index.search.query import ParsedQuery, literal_query, parse_query
 from index.search.rerank import RERANK_DEPTH, Reranker
 from index.search.results import Hit, IndexInfo, Passage, Story, Why
-from index.search.token_match import TokenMatcher
+from index.search.token_match import QueryTokens, TokenMatcher, query_tokens
 from index.store.database import PassageRow, StoryRow
 from index.store.generation import Generation
 from index.store.generations import IndexDir
@@ -53,6 +53,7 @@ class FirstStage:
     hits: list[Hit]  # the first stage's k best, ready to show
     context: bool  # whether hits carry their neighbouring passages
     relaxed: tuple[str, ...] = ()  # phrases and exclusions set aside: nothing satisfied them
+    tokens: QueryTokens | None = None  # the query's token vectors, when read with its vector
 
 
 class Library:
@@ -203,7 +204,7 @@ class Library:
             raise QueryError(f"Unknown search mode {mode!r}; choose one of {', '.join(MODES)}.")
         k = _check_k(k)
         parsed = parse_query(query) if not literal else literal_query(query)
-        vector = self.embed_query(parsed.text) if mode != "keyword" else None
+        vector, tokens = self._read_query(parsed.text, mode)
         only = None
         if stories is not None:
             with self._generation.database() as database:
@@ -221,7 +222,7 @@ class Library:
                     candidates = self._ranker.candidates(parsed, vector, mode=mode, only=only, n=n)
         ranked = candidates.ranked(k, mode, self._first_stage_settings())
         hits = self._explained_hits(ranked, parsed, context)
-        return FirstStage(parsed, mode, k, candidates, hits, context, relaxed)
+        return FirstStage(parsed, mode, k, candidates, hits, context, relaxed, tokens)
 
     def refine(self, first: FirstStage) -> list[Hit]:
         """The final answer: in hybrid mode the first stage's best reordered by token match
@@ -232,7 +233,7 @@ class Library:
         if not reorders and self.reranker is None:
             return first.hits
         if reorders and candidates.passage_ids:
-            candidates = self._token_matched(first.query, candidates)
+            candidates = self._token_matched(first.query, candidates, first.tokens)
         depth = max(first.k, RERANK_DEPTH) if self.reranker is not None else first.k
         ranked = candidates.ranked(depth, first.mode, settings)
         if self.reranker is not None:
@@ -318,13 +319,32 @@ class Library:
     def _first_stage_settings(self) -> SearchSettings:
         return replace(self.settings, rerank_depth=0)
 
-    def _token_matched(self, parsed: ParsedQuery, candidates: Candidates) -> Candidates:
-        """The candidates with their first stage's best scored by token match. The model reads
-        the query and any passage not yet cached here, with no lock held."""
+    def _read_query(self, text: str, mode: Mode) -> tuple[Vectors | None, QueryTokens | None]:
+        """The query's vector (None in keyword mode) and, for a hybrid search of a query the
+        model reads whole, its token vectors from the same forward pass."""
+        if mode == "keyword":
+            return None, None
+        stripped = text.strip()
+        if (
+            mode != "hybrid"
+            or not stripped
+            or self.embedder.tokens.count(stripped) > (self.embedder.tokens.max_tokens)
+        ):
+            return self.embed_query(text), None
+        vector, tokens, spans = self.embedder.read_query(stripped)
+        return vector, query_tokens(stripped, tokens, spans)
+
+    def _token_matched(
+        self, parsed: ParsedQuery, candidates: Candidates, tokens: QueryTokens | None = None
+    ) -> Candidates:
+        """The candidates with their first stage's best scored by token match: the query's
+        token vectors (read now unless given) against the passages' stored ones (or, in an
+        index without them, the passages read by the model, with no lock held)."""
         rows = candidates.token_rows_to_match(self.settings)
         ids = [candidates.passage_ids[i] for i in rows]
         matcher = self.token_matcher
-        scores = matcher.scores(matcher.query(parsed.text), ids, self._generation.texts)
+        query = tokens if tokens is not None else matcher.query(parsed.text)
+        scores = matcher.scores(query, ids, self._generation.texts)
         return candidates.with_tokens(scores, rows)
 
     def _reranked(self, query: str, ranked: list[Ranked]) -> list[Ranked]:

@@ -94,3 +94,28 @@ def phrase_pattern(phrase: str) -> regex.Pattern[str]:
     """Whole folded words of `phrase` in order, with any non-word characters between them."""
     parts = [regex.escape(w) for w in words(phrase)]
     return regex.compile(r"(?<!\w)" + r"\W+".join(parts) + r"(?!\w)")
+
+
+def without(query: str, constraint: str) -> str:
+    """`query` with one of its phrases or exclusions taken out, `constraint` written as
+    ParsedQuery.constraints writes it: what removing it in the window does to the typed text."""
+    kept: list[str] = []
+    removed = False
+    for part in _PART.finditer(query):
+        if not removed and _written(part) == constraint:
+            removed = True
+            continue
+        kept.append(part.group())
+    return " ".join(kept)
+
+
+def _written(part: regex.Match[str]) -> str | None:
+    """A part of a query as ParsedQuery.constraints would write it, if it can be a constraint."""
+    if part["phrase"] is not None:
+        phrase = " ".join(part["phrase"].split())
+        if part["sign"] == "-":
+            return f'-"{phrase}"' if " " in phrase else f"-{phrase}"
+        return f'"{phrase}"'
+    if part["word"] is not None:
+        return f"-{part['word']}"
+    return None

@@ -71,11 +71,7 @@ class TokenMatcher:
 
     def query(self, text: str) -> QueryTokens:
         [(vectors, spans)] = self._encode([text])
-        content = _content_tokens(text, spans)
-        if not content.any():  # a query of stopwords only: every token counts as content
-            content[:] = True
-        order = np.concatenate([np.flatnonzero(content), np.flatnonzero(~content)])
-        return QueryTokens(vectors[order], int(content.sum()))
+        return query_tokens(text, vectors, spans)
 
     def scores(self, query: QueryTokens, ids: Sequence[int], texts: Texts) -> TokenScores:
         """MaxSim of the query against each passage of `ids`, in that order. Stored tokens are
@@ -127,6 +123,15 @@ class TokenMatcher:
             while len(self._cache) > self.cache_passages:
                 self._cache.popitem(last=False)
         return {pid: v.astype(np.float32) for pid, v in found.items() if v is not None}
+
+
+def query_tokens(text: str, vectors: Vectors, spans: Spans) -> QueryTokens:
+    """A query's token vectors (Embedder.token_vectors), content words first."""
+    content = _content_tokens(text, spans)
+    if not content.any():  # a query of stopwords only: every token counts as content
+        content[:] = True
+    order = np.concatenate([np.flatnonzero(content), np.flatnonzero(~content)])
+    return QueryTokens(vectors[order], int(content.sum()))
 
 
 def _content_tokens(text: str, spans: Spans) -> npt.NDArray[np.bool_]:

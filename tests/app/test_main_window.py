@@ -62,6 +62,26 @@ def test_speech_in_a_query_never_empties_the_results(
     assert 'none has "a purple elephant", so without it' in window.search.header.text()
 
 
+def test_the_query_s_phrases_and_exclusions_show_as_chips_that_take_them_out(
+    qtbot: QtBot, open_window: OpenWindow, library_copy: Path
+) -> None:
+    window = open_window(library_copy)
+    chips = window.search.chips
+    search(qtbot, window, 'ballerina "a purple elephant" -Moscow')
+    assert chips.isVisible()
+    assert [c.text().split("  ")[0] for c in chips.chips] == ['"a purple elephant"', "-Moscow"]
+    assert [c.property("relaxed") for c in chips.chips] == [True, True]  # nothing has both
+    with qtbot.waitSignal(window.service.search_finished, timeout=READY_MS) as found:
+        qtbot.mouseClick(chips.chips[0], Qt.MouseButton.LeftButton)
+    assert window.search.box.text() == "ballerina -Moscow"
+    assert found.args[0].constraints == ("-Moscow",) and found.args[0].relaxed == ()
+    assert [c.text().split("  ")[0] for c in chips.chips] == ["-Moscow"]
+    assert [c.property("relaxed") for c in chips.chips] == [False]
+    assert all("Moscow" not in h.passage.text for h in found.args[0].hits)
+    search(qtbot, window, "a dancer doubts she is good enough")
+    assert not chips.isVisible() and chips.chips == []
+
+
 def test_paraphrased_query_shows_the_right_passage_first_and_the_reader_scrolls_to_it(
     qtbot: QtBot, open_window: OpenWindow, library_copy: Path
 ) -> None:

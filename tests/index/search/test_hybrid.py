@@ -367,3 +367,12 @@ def test_a_small_story_filter_does_not_make_common_words_look_rare(
         assert len(inside.passage_ids) < 10
         assert everywhere.focus() < 0.9
         assert inside.focus() == pytest.approx(everywhere.focus())
+
+
+def test_one_forward_pass_reads_a_query_as_the_two_separate_ones_do(embedder: Embedder) -> None:
+    text = "she moved so smoothly it seemed otherworldly"
+    vector, tokens, spans = embedder.read_query(text)
+    [(separate_tokens, separate_spans)] = embedder.token_vectors([text])
+    assert spans == separate_spans
+    assert np.allclose(tokens, separate_tokens, atol=2e-2)  # bf16 batches round differently
+    assert float((vector @ embedder.encode([text]).T)[0, 0]) > 0.999

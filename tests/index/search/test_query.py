@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from index.errors import QueryError
-from index.search.query import OPERATOR_WORDS, ParsedQuery, literal_query, parse_query
+from index.search.query import (
+    OPERATOR_WORDS,
+    ParsedQuery,
+    literal_query,
+    parse_query,
+    without,
+)
 
 
 @pytest.mark.parametrize(
@@ -104,3 +112,32 @@ def test_literal_text_keeps_its_quotes_and_dashes_as_words() -> None:
     assert literal_query(text) == ParsedQuery(text, (), ())
     with pytest.raises(QueryError, match="empty"):
         literal_query(" \n")
+
+
+@given(
+    st.lists(_word, max_size=3),
+    st.lists(st.lists(_word, min_size=1, max_size=3), max_size=2),
+    st.lists(_word, max_size=2),
+    st.randoms(use_true_random=False),
+)
+def test_taking_out_a_constraint_leaves_the_others(
+    free: list[str], phrases: list[list[str]], excluded: list[str], rng: random.Random
+) -> None:
+    parts = [*free, *(f'"{" ".join(p)}"' for p in phrases), *(f"-{w}" for w in excluded)]
+    rng.shuffle(parts)
+    query = " ".join(parts)
+    try:
+        parsed = parse_query(query)
+    except QueryError:
+        return
+    if not parsed.constraints:
+        return
+    chosen = rng.choice(parsed.constraints)
+    rest = list(parsed.constraints)
+    rest.remove(chosen)
+    try:
+        remaining = parse_query(without(query, chosen))
+    except QueryError:  # the phrase was all there was to look for
+        assert not free and chosen.startswith('"') and all(c.startswith("-") for c in rest)
+        return
+    assert sorted(remaining.constraints) == sorted(rest)

@@ -54,7 +54,7 @@ def test_search_runs_the_model_on_the_query_alone(
     with Library.open(fake_seed_index, embedder=embedder) as library:
         hits = library.search(QUERY, k=10)
     assert len(hits) == 10
-    assert embedder.embedded == 2  # the query's vector and its token vectors; no passage
+    assert embedder.embedded == 1  # the query, once, for its vector and token vectors
 
 
 def test_stored_tokens_rank_as_reading_the_passages_would(
