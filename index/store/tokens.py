@@ -129,7 +129,10 @@ class TokenCodes:
     def __init__(self, codec: TokenCodec, codes: Codes, table: npt.NDArray[np.int64]) -> None:
         self.codec = codec
         self._codes = codes
-        self._rows = {int(pid): (int(first), int(count)) for pid, first, count in table}
+        order = np.argsort(table[:, 0], kind="stable")  # looked up by binary search: no dict
+        self._ids = np.ascontiguousarray(table[order, 0])  # of a million entries to build
+        self._first = np.ascontiguousarray(table[order, 1])
+        self._count = np.ascontiguousarray(table[order, 2])
 
     @classmethod
     def open(cls, generation: Path) -> TokenCodes | None:
@@ -149,26 +152,34 @@ class TokenCodes:
         return cls(codec, codes, table)
 
     def __contains__(self, passage_id: int) -> bool:
-        return passage_id in self._rows
+        return self._at(passage_id) is not None
 
     def __len__(self) -> int:
-        return len(self._rows)
+        return len(self._ids)
 
     @property
     def token_count(self) -> int:
-        return sum(count for _, count in self._rows.values())
+        return int(self._count.sum())
 
     def codes(self, passage_id: int) -> Codes:
-        first, count = self._rows[passage_id]
-        return np.asarray(self._codes[first : first + count])
+        at = self._at(passage_id)
+        if at is None:
+            raise KeyError(passage_id)
+        first = int(self._first[at])
+        return np.asarray(self._codes[first : first + int(self._count[at])])
+
+    def _at(self, passage_id: int) -> int | None:
+        at = int(np.searchsorted(self._ids, passage_id))
+        return at if at < len(self._ids) and int(self._ids[at]) == passage_id else None
 
     def vectors(self, passage_ids: Sequence[int]) -> tuple[Vectors, list[int]]:
         """The decoded token vectors of these passages, one after another, and how many rows
         each has (all must be stored here)."""
-        counts = [self._rows[pid][1] for pid in passage_ids]
         if not passage_ids:
-            return np.empty((0, self.codec.dimension), dtype=np.float32), counts
-        codes = np.concatenate([self.codes(pid) for pid in passage_ids])
+            return np.empty((0, self.codec.dimension), dtype=np.float32), []
+        parts = [self.codes(pid) for pid in passage_ids]
+        counts = [len(part) for part in parts]
+        codes = np.concatenate(parts)
         return self.codec.decode(codes), counts
 
     def sample(self, limit: int) -> Vectors:
