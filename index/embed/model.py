@@ -26,7 +26,6 @@ import numpy as np
 import numpy.typing as npt
 
 from index.embed.memory import bound_inference_memory
-from index.embed.sentences import real_tokens
 from index.embed.threads import ThreadChooser, torch_threads
 from index.errors import BuildCancelled, ModelError
 from index.text.passages import HFTokenCounter, TokenCounter
@@ -340,6 +339,12 @@ class TokenOutput:
     tokens: Vectors  # one row per token the model read, special tokens included
     spans: list[tuple[int, int]]  # the tokenizer's character span of each token; (0, 0) for
     # special tokens. Its length differs from len(tokens) only if tokenizer and model disagree.
+
+
+def real_tokens(vectors: Vectors, spans: Sequence[tuple[int, int]]) -> Vectors:
+    """The vectors of the tokens that stand for text (not [CLS], [SEP] or padding), unit length."""
+    keep = [i for i, (start, end) in enumerate(spans[: len(vectors)]) if end > start]
+    return _normalised(np.asarray(vectors[keep], dtype=np.float32))
 
 
 def _normalised(vectors: Vectors) -> Vectors:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
+from index.embed.model import real_tokens
 from index.errors import BuildCancelled
 
 if TYPE_CHECKING:
@@ -75,12 +76,6 @@ def embed_with_sentences(
         if on_batch is not None:
             on_batch(len(batch))
     return passages, sentences
-
-
-def real_tokens(vectors: Vectors, spans: Sequence[Span]) -> Vectors:
-    """The vectors of the tokens that stand for text (not [CLS], [SEP] or padding), unit length."""
-    keep = [i for i, (start, end) in enumerate(spans[: len(vectors)]) if end > start]
-    return _normalised(np.asarray(vectors[keep], dtype=np.float32))
 
 
 def pool_sentences(
