@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -92,6 +92,7 @@ class ReaderView(QWidget):
         self._wanted: tuple[Passage, tuple[Span, ...], Span | None] | None = None
         self._document: StoryDocument | None = None
         self._scroll_pending = False
+        self._anchored_at = -1  # the scroll value that last put the passage in view
         self.passage: Passage | None = None
         service.library_changed.connect(self._forget_stories)
 
@@ -239,6 +240,10 @@ class ReaderView(QWidget):
         self._highlight(document.text, passage, matches, best_sentence)
         self._scroll_pending = True
         self._scroll_to_passage()
+        # Once more when the events queued now have run: a story just set lays itself out
+        # (and the column fits the pane) after this, which moves the passage's line.
+        self._scroll_pending = True
+        QTimer.singleShot(0, self._scroll_to_passage)
 
     def _set_meta(self, passage: Passage) -> None:
         where = f"Passage {passage.ordinal + 1} of {passage.story_passage_count}"
@@ -314,12 +319,20 @@ class ReaderView(QWidget):
         rect = self.text.cursorRect()
         bar = self.text.verticalScrollBar()
         bar.setValue(bar.value() + rect.top() - round(height * PASSAGE_TOP))
+        self._anchored_at = bar.value()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         watching = watched in (self.text, self.text.viewport())
         if watching and event.type() in (QEvent.Type.Resize, QEvent.Type.Show):
             self._align_header()
-            self._scroll_to_passage()
+            if self.text.verticalScrollBar().value() == self._anchored_at:
+                # Not scrolled since the passage was put in view: a new width reflows the
+                # story and moves the passage's line, so put it back once the text edit has
+                # laid out again (a filter sees the resize before the widget handles it).
+                self._scroll_pending = self.passage is not None
+                QTimer.singleShot(0, self._scroll_to_passage)
+            else:
+                self._scroll_to_passage()
         return super().eventFilter(watched, event)
 
     def changeEvent(self, event: QEvent) -> None:

@@ -28,7 +28,6 @@ from app.results_delegate import ResultDelegate
 from app.results_model import ResultsModel
 from app.service import SearchResult
 from app.theme import named, scaled
-from index.search.query import without
 
 if TYPE_CHECKING:  # the engine loads in workers, after the window is up
     from index import Hit
@@ -331,6 +330,9 @@ class SearchView(QWidget):
 
     def _remove_constraint(self, constraint: str) -> None:
         """A chip's ✕: the query without that phrase or exclusion, searched at once."""
+        from index.search.query import without  # pure text, but the window shows before
+        # anything of the engine is imported
+
         self.box.setText(without(self.box.text(), constraint))
         self.box.setFocus()
         self._debounce.stop()

@@ -25,7 +25,7 @@ class TokenCoder:
 
     def __init__(self, previous: TokenCodes | None, dimension: int) -> None:
         self.previous = previous  # the previous generation's codes
-        self._dimension = dimension
+        self._dimension = dimension  # of token vectors, for a build that embeds nothing
         keeps = previous is not None and previous.codec.kind == "pq"
         self.codec: TokenCodec | None = previous.codec if keeps and previous else None
         self.codes: dict[int, Codes] = {}
@@ -58,10 +58,15 @@ class TokenCoder:
 
     def _train(self) -> None:
         waiting = [v.astype(np.float32) for v in self._waiting.values()]
-        sample = np.concatenate([*waiting, np.empty((0, self._dimension), dtype=np.float32)])
+        # The transformer's width: a model with a Dense head has passage vectors of another.
+        dimension = waiting[0].shape[1] if waiting else self._dimension
+        if not waiting and self.previous is not None:
+            dimension = self.previous.codec.dimension
+        sample = np.concatenate([*waiting, np.empty((0, dimension), dtype=np.float32)])
         if self.previous is not None:  # a float16 codec's tokens are exact: train on them too
             old = self.previous.sample(max(PQ_TRAIN_TOKENS - len(sample), 0))
-            sample = np.concatenate([sample, old])
+            if len(old):
+                sample = np.concatenate([sample, old])
         self.codec = TokenCodec.trained(sample)
         if self.on_trained is not None:
             self.on_trained(self.codec)
