@@ -243,7 +243,7 @@ class ReaderView(QWidget):
         # Once more when the events queued now have run: a story just set lays itself out
         # (and the column fits the pane) after this, which moves the passage's line.
         self._scroll_pending = True
-        QTimer.singleShot(0, self._scroll_to_passage)
+        QTimer.singleShot(0, self.text, self._scroll_to_passage)
 
     def _set_meta(self, passage: Passage) -> None:
         where = f"Passage {passage.ordinal + 1} of {passage.story_passage_count}"
@@ -330,7 +330,7 @@ class ReaderView(QWidget):
                 # story and moves the passage's line, so put it back once the text edit has
                 # laid out again (a filter sees the resize before the widget handles it).
                 self._scroll_pending = self.passage is not None
-                QTimer.singleShot(0, self._scroll_to_passage)
+                QTimer.singleShot(0, self.text, self._scroll_to_passage)
             else:
                 self._scroll_to_passage()
         return super().eventFilter(watched, event)
