@@ -233,7 +233,11 @@ class LibraryService(JobRunner):
                 hits = job.library.similar(request.similar_to.id, k=request.k)
                 return SearchResult("", hits, [() for _ in hits], request.similar_to)
 
-            first = job.library.first_stage(request.query, k=request.k, stories=request.stories)
+            library = job.library
+            preview = not library.stores_token_vectors  # token match runs the model: seconds
+            first = library.first_stage(
+                request.query, k=request.k, stories=request.stories, hits=preview
+            )
 
             def result(hits: list[Hit], *, preview: bool) -> SearchResult:
                 matches = [_query_words(hit) for hit in hits]
@@ -247,11 +251,11 @@ class LibraryService(JobRunner):
                     constraints=first.relaxed or first.query.constraints,
                 )
 
-            if not job.library.stores_token_vectors:  # its token match runs the model
+            if preview:
                 job.report(result(first.hits, preview=True))
                 if self._next_search is not None:  # typed on meanwhile: spare the slow stage
                     return result(first.hits, preview=True)
-            return result(job.library.refine(first), preview=False)
+            return result(library.refine(first), preview=False)
 
         def previewed(result: object) -> None:
             if self._next_search is None:

@@ -186,7 +186,9 @@ class Library:
         passage). Each hit says why it matched (Hit.why); with `context` it also carries the
         passages before and after it. `token_match=False` stops after the first stage.
         """
-        first = self.first_stage(query, k, stories, mode=mode, literal=literal, context=context)
+        first = self.first_stage(
+            query, k, stories, mode=mode, literal=literal, context=context, hits=not token_match
+        )
         return self.refine(first) if token_match else first.hits
 
     def first_stage(
@@ -198,8 +200,11 @@ class Library:
         mode: Mode = "hybrid",
         literal: bool = False,
         context: bool = False,
+        hits: bool = True,
     ) -> FirstStage:
-        """Everything of a search but token match: milliseconds. See search()."""
+        """Everything of a search but token match. See search(). `hits=False` leaves out
+        building the first stage's hits (FirstStage.hits is then []), for a caller that only
+        wants the refined answer; refine() builds its own."""
         if mode not in MODES:
             raise QueryError(f"Unknown search mode {mode!r}; choose one of {', '.join(MODES)}.")
         k = _check_k(k)
@@ -221,8 +226,8 @@ class Library:
                     relaxed, parsed = parsed.constraints, parsed.relaxed()
                     candidates = self._ranker.candidates(parsed, vector, mode=mode, only=only, n=n)
         ranked = candidates.ranked(k, mode, self._first_stage_settings())
-        hits = self._explained_hits(ranked, parsed, context)
-        return FirstStage(parsed, mode, k, candidates, hits, context, relaxed, tokens)
+        shown = self._explained_hits(ranked, parsed, context) if hits else []
+        return FirstStage(parsed, mode, k, candidates, shown, context, relaxed, tokens)
 
     def refine(self, first: FirstStage) -> list[Hit]:
         """The final answer: in hybrid mode the first stage's best reordered by token match
@@ -231,7 +236,10 @@ class Library:
         candidates = first.candidates
         reorders = first.mode == "hybrid" and settings.rerank_depth > 0
         if not reorders and self.reranker is None:
-            return first.hits
+            if first.hits or not candidates.passage_ids:
+                return first.hits
+            ranked = candidates.ranked(first.k, first.mode, self._first_stage_settings())
+            return self._explained_hits(ranked, first.query, first.context)  # hits=False
         if reorders and candidates.passage_ids:
             candidates = self._token_matched(first.query, candidates, first.tokens)
         depth = max(first.k, RERANK_DEPTH) if self.reranker is not None else first.k

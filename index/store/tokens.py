@@ -119,7 +119,8 @@ class TokenCodec:
             return np.empty((0, self.dimension), dtype=np.float32)
         with faiss_threads(1):
             vectors: Vectors = self._index.sa_decode(np.ascontiguousarray(codes))
-        vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+        norms = np.sqrt(np.einsum("ij,ij->i", vectors, vectors))  # no temporary of the squares
+        vectors /= np.maximum(norms, 1e-12)[:, None]
         return vectors
 
 

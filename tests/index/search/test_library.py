@@ -7,7 +7,9 @@ from pathlib import Path
 import pytest
 
 from index.errors import QueryError
+from index.search.fusion import Mode
 from index.search.library import Library
+from tests.fake_embedder import FakeEmbedder
 
 # Paraphrases that share none of the passage's key words: what a reader would remember and type.
 PARAPHRASES = [
@@ -133,3 +135,19 @@ def test_similar_within_chosen_stories(library: Library) -> None:
     assert hits
     assert {h.passage.story_id for h in hits} == {romy.id}
     assert library.similar(source.id, k=3, stories=[source.story_id], other_stories=True) == []
+
+
+@pytest.mark.parametrize("mode", ["hybrid", "dense", "keyword"])
+def test_search_answers_as_its_two_stages_do_in_every_mode(
+    fake_seed_index: Path, fake_embedder: FakeEmbedder, mode: Mode
+) -> None:
+    with Library.open(fake_seed_index, embedder=fake_embedder) as lib:
+        query = "her dad turns up after the show"
+        first = lib.first_stage(query, k=5, mode=mode, context=True)
+        refined = lib.refine(first)
+        found = lib.search(query, k=5, mode=mode, context=True)  # skips the first stage's hits
+    assert [h.passage.id for h in found] == [h.passage.id for h in refined]
+    assert [h.relevance for h in found] == [h.relevance for h in refined]
+    assert all(h.before is not None or h.passage.ordinal == 0 for h in found)
+    if mode != "hybrid":
+        assert [h.passage.id for h in found] == [h.passage.id for h in first.hits]
