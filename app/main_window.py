@@ -43,6 +43,12 @@ if TYPE_CHECKING:  # the engine loads in workers, after the window is up
 STATUS_MS = 8000
 
 
+OLDER_INDEX_MESSAGE = (
+    "This index was made by an older Storylens: results are refined a moment after they "
+    "appear. File > Rebuild index makes search answer at once."
+)
+
+
 class MainWindow(QMainWindow):
     """Storylens' window (no signals of its own; see the views and the service)."""
 
@@ -276,6 +282,10 @@ class MainWindow(QMainWindow):
             self.search.box.setPlaceholderText(UNAVAILABLE_PLACEHOLDER)
         passages = sum(s.passage_count for s in stories)
         self.stats.setText(f"{len(stories)} stories · {passages:,} passages" if stories else "")
+        library = self.service.library
+        if stories and library is not None and not library.stores_token_vectors:
+            self.statusBar().showMessage(OLDER_INDEX_MESSAGE)  # stays until something else
+            # is said: searches work, but each refines a moment later until it is rebuilt
         if self.service.index_dir and self.settings.last_index_dir != str(self.service.index_dir):
             self.settings.last_index_dir = str(self.service.index_dir)
             self.settings.save()

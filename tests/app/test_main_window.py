@@ -10,6 +10,7 @@ from PySide6.QtGui import QGuiApplication
 from pytestqt.qtbot import QtBot
 
 from app.highlight import utf16_index
+from app.main_window import OLDER_INDEX_MESSAGE
 from app.search_view import LOADING_PLACEHOLDER, READY_PLACEHOLDER, EmptyState
 from app.settings import SETTINGS_NAME
 from index import BuildProgress
@@ -66,6 +67,7 @@ def test_the_query_s_phrases_and_exclusions_show_as_chips_that_take_them_out(
     qtbot: QtBot, open_window: OpenWindow, library_copy: Path
 ) -> None:
     window = open_window(library_copy)
+    assert window.statusBar().currentMessage() != OLDER_INDEX_MESSAGE
     chips = window.search.chips
     search(qtbot, window, 'ballerina "a purple elephant" -Moscow')
     assert chips.isVisible()
@@ -219,6 +221,7 @@ def test_an_older_index_shows_results_at_once_and_a_hit_chosen_meanwhile_stays_c
     from tests.app.test_service import REFINED_QUERY
 
     window = open_window(without_stored_tokens(library_copy))  # token match runs the model
+    assert window.statusBar().currentMessage() == OLDER_INDEX_MESSAGE  # and how to cure it
     view = window.search
     with qtbot.waitSignal(window.service.search_previewed, timeout=READY_MS):
         view.box.setText(REFINED_QUERY)
