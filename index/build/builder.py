@@ -164,19 +164,9 @@ def build_index(
             if old_store is not None and not rebuild:
                 _check_same_model(old_store, embedder, load=True)
             kill_point("before-embedding")
-            staging = Staging(layout.path, f"{embedder.model_ref}|{embedder.precision}")
+            staging, tokens = _resumable(layout, embedder, None if rebuild else old_generation)
             vectors, sentence_vectors, embedded = _embed(
-                embedder,
-                prepared,
-                staging,
-                notify,
-                cancel,
-                tokens=(
-                    tokens := TokenCoder(
-                        TokenCodes.open(old_generation) if old_generation and not rebuild else None,
-                        embedder.dimension,
-                    )
-                ),
+                embedder, prepared, staging, notify, cancel, tokens=tokens
             )
             kill_point("before-saving")
             notify(BuildProgress("saving", 0, 1, ""))
@@ -430,6 +420,16 @@ def _as_stored(store: Store, row: StoryRow) -> StoryText:
     )
 
 
+def _resumable(
+    layout: IndexDir, embedder: Embedder, old_generation: Path | None
+) -> tuple[Staging, TokenCoder]:
+    """Where embedded batches are kept until the build is published, and what collects their
+    token codes (with the previous generation's codec, when there is one to keep)."""
+    staging = Staging(layout.path, f"{embedder.model_ref}|{embedder.precision}")
+    previous = TokenCodes.open(old_generation) if old_generation is not None else None
+    return staging, TokenCoder(previous, embedder.dimension)
+
+
 def _embed(
     embedder: Embedder,
     prepared: Sequence[_Prepared],
@@ -552,12 +552,11 @@ def _write_generation(
     )
     new_codes: dict[int, Codes] = {}  # by passage id
     try:
-        kept = set(store.all_passage_ids())
         for row in [*gone, *(item.replaces for item in prepared if item.replaces is not None)]:
             removed = store.delete_story(row.id)
             index.remove(removed)
             sentences.remove_passages(removed)
-            kept.difference_update(removed)
+        kept = store.all_passage_ids()  # before the new ones are added
         next_id = max(store.max_passage_id() + 1, int(store.meta().get("next_passage_id", 0)))
         row_of_vector = 0
         for item in prepared:
@@ -609,7 +608,7 @@ def _write_generation(
         store.commit()
         kill_point("while-saving")
         write_search_files(partial, store, sentences)
-        _write_tokens(partial, old_tokens, token_codec, sorted(kept), new_codes)
+        _write_tokens(partial, old_tokens, token_codec, kept, new_codes)
         _write_sources(partial, sources, excluded, embedder.model_ref)
     finally:
         store.close()
@@ -626,14 +625,11 @@ def _write_tokens(
     """The token codes of the passages kept from the previous generation (those it has) and
     of the new ones, all in the terms of `codec`."""
     carried = [pid for pid in kept if old is not None and pid in old]
-    total = sum(len(old.codes(pid)) for pid in carried if old is not None)
-    total += sum(len(codes) for codes in new_codes.values())
-    write_token_codes(
-        partial,
-        codec,
-        itertools.chain(carried_codes(old, codec, carried), new_codes.items()),
-        total,
-    )
+    total = sum(len(codes) for codes in new_codes.values())
+    if old is not None:
+        total += sum(old.count(pid) for pid in carried)  # from its table: no code read twice
+    passages = itertools.chain(carried_codes(old, codec, carried), new_codes.items())
+    write_token_codes(partial, codec, passages, total)
 
 
 def _metadata(

@@ -22,7 +22,7 @@ import contextlib
 import hashlib
 import shutil
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -102,17 +102,7 @@ class Staging:
         return None
 
     def save_codec(self, codec: TokenCodec) -> None:
-        if self._failed:
-            return
-        partial = self.folder / f"codec-{codec.fingerprint}.partial"
-        try:
-            self.folder.mkdir(exist_ok=True)
-            codec.write(partial)
-            partial.replace(self.folder / f"codec-{codec.fingerprint}.faiss")
-        except (OSError, RuntimeError):  # FAISS reports a failed write as RuntimeError
-            self._failed = True
-            with contextlib.suppress(OSError):
-                partial.unlink(missing_ok=True)
+        self._keep(f"codec-{codec.fingerprint}.faiss", codec.write)
 
     def save(
         self,
@@ -122,19 +112,13 @@ class Staging:
         tokens: Sequence[Tokens],
         token_codec: str,
     ) -> None:
-        """Keep one batch; written whole or not at all (a temporary file, renamed). Staging
-        only saves work for later: when it cannot be written (a full disk) the build goes on
-        without it, and saving the index itself says what is wrong."""
-        if self._failed:
-            return
-        name = f"batch-{uuid.uuid4().hex}"
-        partial = self.folder / f"{name}.partial"
+        """Keep one batch; its tokens are codes of the codec `token_codec` names, or float16
+        vectors when it is ""."""
         counts = np.asarray([len(s) for s in sentences], dtype=np.int64)
         flat = np.concatenate([*sentences, np.empty((0, vectors.shape[1]), np.float32)])
-        token_counts = np.asarray([len(t) for t in tokens], dtype=np.int64)
-        try:
-            self.folder.mkdir(exist_ok=True)
-            with partial.open("wb") as f:
+
+        def write(path: Path) -> None:
+            with path.open("wb") as f:
                 np.savez(
                     f,
                     keys=np.asarray(keys),
@@ -142,11 +126,24 @@ class Staging:
                     sentences=flat,
                     counts=counts,
                     tokens=np.concatenate(tokens) if tokens else np.empty((0, 0), np.uint8),
-                    token_counts=token_counts,
+                    token_counts=np.asarray([len(t) for t in tokens], dtype=np.int64),
                     token_codec=np.asarray(token_codec),
                 )
-            partial.replace(self.folder / f"{name}.npz")
-        except OSError:
+
+        self._keep(f"batch-{uuid.uuid4().hex}.npz", write)
+
+    def _keep(self, name: str, write: Callable[[Path], None]) -> None:
+        """Write one file of the staging area whole or not at all (a temporary file, renamed).
+        Staging only saves work for later: when it cannot be written (a full disk) the build
+        goes on without it, and saving the index itself says what is wrong."""
+        if self._failed:
+            return
+        partial = (self.folder / name).with_suffix(".partial")
+        try:
+            self.folder.mkdir(exist_ok=True)
+            write(partial)
+            partial.replace(self.folder / name)
+        except (OSError, RuntimeError):  # FAISS reports a failed write as RuntimeError
             self._failed = True
             with contextlib.suppress(OSError):
                 partial.unlink(missing_ok=True)

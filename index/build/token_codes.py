@@ -59,9 +59,12 @@ class TokenCoder:
     def _train(self) -> None:
         waiting = [v.astype(np.float32) for v in self._waiting.values()]
         # The transformer's width: a model with a Dense head has passage vectors of another.
-        dimension = waiting[0].shape[1] if waiting else self._dimension
-        if not waiting and self.previous is not None:
+        if waiting:
+            dimension = waiting[0].shape[1]
+        elif self.previous is not None:
             dimension = self.previous.codec.dimension
+        else:
+            dimension = self._dimension
         sample = np.concatenate([*waiting, np.empty((0, dimension), dtype=np.float32)])
         if self.previous is not None:  # a float16 codec's tokens are exact: train on them too
             old = self.previous.sample(max(PQ_TRAIN_TOKENS - len(sample), 0))

@@ -313,22 +313,12 @@ class Embedder:
         )["offset_mapping"]
         spans = [(int(start), int(end)) for start, end in spans]
         vector = _normalised(np.asarray(features["sentence_embedding"].float().numpy()))
-        return (
-            vector,
-            real_tokens(tokens, spans),
-            [span for span in spans[: len(tokens)] if span[1] > span[0]],
-        )
+        return (vector, *real_tokens(tokens, spans))
 
     def token_vectors(self, texts: Sequence[str]) -> list[tuple[Vectors, list[tuple[int, int]]]]:
         """Per text, its tokens' vectors in context (L2-normalised, special tokens left out)
         and each token's character span (index/search/token_match.py)."""
-        return [
-            (
-                real_tokens(output.tokens, output.spans),
-                [span for span in output.spans[: len(output.tokens)] if span[1] > span[0]],
-            )
-            for output in self.forward_tokens(texts)
-        ]
+        return [real_tokens(output.tokens, output.spans) for output in self.forward_tokens(texts)]
 
 
 @dataclass(frozen=True)
@@ -341,10 +331,13 @@ class TokenOutput:
     # special tokens. Its length differs from len(tokens) only if tokenizer and model disagree.
 
 
-def real_tokens(vectors: Vectors, spans: Sequence[tuple[int, int]]) -> Vectors:
-    """The vectors of the tokens that stand for text (not [CLS], [SEP] or padding), unit length."""
+def real_tokens(
+    vectors: Vectors, spans: Sequence[tuple[int, int]]
+) -> tuple[Vectors, list[tuple[int, int]]]:
+    """The tokens that stand for text (not [CLS], [SEP] or padding): their vectors, unit
+    length, and their character spans."""
     keep = [i for i, (start, end) in enumerate(spans[: len(vectors)]) if end > start]
-    return _normalised(np.asarray(vectors[keep], dtype=np.float32))
+    return _normalised(np.asarray(vectors[keep], dtype=np.float32)), [spans[i] for i in keep]
 
 
 def _normalised(vectors: Vectors) -> Vectors:

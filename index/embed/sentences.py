@@ -53,7 +53,7 @@ def embed_with_sentences(
         pooled: list[Vectors] = []
         tokens: list[Vectors] = []
         for out, i in zip(outputs, batch, strict=True):
-            tokens.append(real_tokens(out.tokens, out.spans))
+            tokens.append(real_tokens(out.tokens, out.spans)[0])
             passages[i] = out.pooled / max(float(np.linalg.norm(out.pooled)), 1e-12)
             if len(out.spans) == len(out.tokens):
                 pooled.append(

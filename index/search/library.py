@@ -50,7 +50,7 @@ class FirstStage:
     mode: Mode
     k: int
     candidates: Candidates
-    hits: list[Hit]  # the first stage's k best, ready to show
+    hits: list[Hit]  # the first stage's k best, ready to show ([] when not asked for)
     context: bool  # whether hits carry their neighbouring passages
     relaxed: tuple[str, ...] = ()  # phrases and exclusions set aside: nothing satisfied them
     tokens: QueryTokens | None = None  # the query's token vectors, when read with its vector
@@ -312,10 +312,9 @@ class Library:
         text = query.strip()
         if not text:
             raise QueryError("The query is empty: type what you are looking for.")
-        tokens = self.embedder.tokens
-        if tokens.count(text) <= tokens.max_tokens:
+        if self._fits_model(text):
             return self.embedder.encode([text])
-        chunks = [text[p.start : p.end] for p in split_passages(text, tokens)]
+        chunks = [text[p.start : p.end] for p in split_passages(text, self.embedder.tokens)]
         mean = self.embedder.encode(chunks).mean(axis=0, keepdims=True)
         normalised: Vectors = (mean / np.linalg.norm(mean, axis=1, keepdims=True)).astype(
             np.float32
@@ -333,14 +332,15 @@ class Library:
         if mode == "keyword":
             return None, None
         stripped = text.strip()
-        if (
-            mode != "hybrid"
-            or not stripped
-            or self.embedder.tokens.count(stripped) > (self.embedder.tokens.max_tokens)
-        ):
+        if mode != "hybrid" or not stripped or not self._fits_model(stripped):
             return self.embed_query(text), None
         vector, tokens, spans = self.embedder.read_query(stripped)
         return vector, query_tokens(stripped, tokens, spans)
+
+    def _fits_model(self, text: str) -> bool:
+        """Whether the model reads `text` whole (else it is embedded in chunks)."""
+        tokens = self.embedder.tokens
+        return tokens.count(text) <= tokens.max_tokens
 
     def _token_matched(
         self, parsed: ParsedQuery, candidates: Candidates, tokens: QueryTokens | None = None

@@ -37,7 +37,8 @@ CODEC_NAME = "tokens.codec"
 CODES_NAME = "tokens.codes.npy"
 TABLE_NAME = "tokens.passages.npy"
 
-PQ_MIN_TOKENS = 20_000  # fewer tokens than this stay float16: too few to train 256 centroids
+PQ_MIN_TOKENS = 20_000  # fewer tokens than this stay float16: too few to train a quantizer
+# that later text, encoded with it, will fit
 PQ_TRAIN_TOKENS = 32_000  # a quantizer is trained on at most this many, drawn evenly
 PQ_SUBVECTORS = 128  # of 4 bits each: 64 bytes a token (fewer when the dimension is not a
 # multiple of 128)
@@ -158,20 +159,24 @@ class TokenCodes:
     def __len__(self) -> int:
         return len(self._ids)
 
-    @property
-    def token_count(self) -> int:
-        return int(self._count.sum())
+    def count(self, passage_id: int) -> int:
+        """How many tokens a stored passage has, from the table (no code is read)."""
+        return int(self._count[self._index_of(passage_id)])
 
     def codes(self, passage_id: int) -> Codes:
-        at = self._at(passage_id)
-        if at is None:
-            raise KeyError(passage_id)
+        at = self._index_of(passage_id)
         first = int(self._first[at])
         return np.asarray(self._codes[first : first + int(self._count[at])])
 
     def _at(self, passage_id: int) -> int | None:
         at = int(np.searchsorted(self._ids, passage_id))
         return at if at < len(self._ids) and int(self._ids[at]) == passage_id else None
+
+    def _index_of(self, passage_id: int) -> int:
+        at = self._at(passage_id)
+        if at is None:
+            raise KeyError(passage_id)
+        return at
 
     def vectors(self, passage_ids: Sequence[int]) -> tuple[Vectors, list[int]]:
         """The decoded token vectors of these passages, one after another, and how many rows
@@ -220,12 +225,11 @@ def write_token_codes(
 def carried_codes(
     old: TokenCodes | None, codec: TokenCodec, passage_ids: Iterable[int]
 ) -> Iterator[tuple[int, Codes]]:
-    """The old generation's codes of passages kept as they were, in `codec`'s terms (decoded
-    and encoded again when the codec changed); passages it lacks are left out."""
+    """The old generation's codes of these passages (all stored there; none without it), in
+    `codec`'s terms: decoded and encoded again when the codec changed."""
     if old is None:
         return
     same = old.codec.fingerprint == codec.fingerprint
     for pid in passage_ids:
-        if pid in old:
-            codes = old.codes(pid)
-            yield pid, codes if same else codec.encode(old.codec.decode(codes))
+        codes = old.codes(pid)
+        yield pid, codes if same else codec.encode(old.codec.decode(codes))
