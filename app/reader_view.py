@@ -240,10 +240,6 @@ class ReaderView(QWidget):
         self._highlight(document.text, passage, matches, best_sentence)
         self._scroll_pending = True
         self._scroll_to_passage()
-        # Once more when the events queued now have run: a story just set lays itself out
-        # (and the column fits the pane) after this, which moves the passage's line.
-        self._scroll_pending = True
-        QTimer.singleShot(0, self.text, self._scroll_to_passage)
 
     def _set_meta(self, passage: Passage) -> None:
         where = f"Passage {passage.ordinal + 1} of {passage.story_passage_count}"
