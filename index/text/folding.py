@@ -17,6 +17,9 @@ import regex
 _NO_DECOMPOSITION = str.maketrans(
     {"ł": "l", "Ł": "l", "ø": "o", "Ø": "o", "đ": "d", "Đ": "d", "ħ": "h", "\u0131": "i", "ŀ": "l"}
 )
+# str.translate looks every character up in the table, most of fold()'s time for a passage:
+# it runs only on text that holds one of these letters.
+_HAS_NO_DECOMPOSITION = regex.compile("[" + "".join(map(chr, _NO_DECOMPOSITION)) + "]")
 _MARKS = regex.compile(r"\p{M}+")
 WORD = regex.compile(r"\w+")
 _NON_ASCII = regex.compile(r"[^\x00-\x7F]")
@@ -26,7 +29,9 @@ def fold(text: str) -> str:
     """Lower-case, accent-free text for comparing words; lengths may differ from `text`."""
     if text.isascii():
         return text.lower()
-    decomposed = unicodedata.normalize("NFKD", text.translate(_NO_DECOMPOSITION))
+    if _HAS_NO_DECOMPOSITION.search(text):
+        text = text.translate(_NO_DECOMPOSITION)
+    decomposed = unicodedata.normalize("NFKD", text)
     return str(_MARKS.sub("", decomposed).casefold())
 
 
