@@ -17,7 +17,7 @@ import numpy.typing as npt
 from index.search.fusion import Candidates, Mode, SearchSettings, keyword_focus
 from index.search.query import ParsedQuery, phrase_pattern
 from index.store.keywords import KeywordIndex
-from index.store.sentences import SentenceIndex, passage_of, sentence_ids
+from index.store.sentences import SLOTS, SentenceIndex, passage_of
 from index.text.folding import fold, words
 from index.text.stems import query_terms, stems
 
@@ -178,20 +178,26 @@ class Ranker:
         passage without sentence vectors counts as its own best sentence."""
         query = vector.reshape(-1)
         whole = (self._store.passage_vectors(pids) @ query).astype(np.float32)
-        counts = self._store.sentence_counts(pids)
-        ids = [sentence_ids(pid, counts.get(pid, 0)) for pid in pids]
-        flat = np.concatenate(ids) if ids else np.empty(0, dtype=np.int64)
+        counts_of = self._store.sentence_counts(pids)
+        counts = np.minimum([counts_of.get(pid, 0) for pid in pids], SLOTS).astype(np.int64)
+        starts = np.cumsum(counts) - counts
+        # every candidate's sentence ids, passage after passage (sentence_ids, vectorised)
+        ordinals = np.arange(int(counts.sum()), dtype=np.int64) - np.repeat(starts, counts)
+        flat = np.repeat(np.asarray(pids, dtype=np.int64) * SLOTS, counts) + ordinals
         try:
             sims = self._sentences.vectors(flat) @ query
         except KeyError:  # sentence rows without vectors: rank by the passages alone
             return whole, whole.copy(), [None] * len(pids)
         best_score = whole.copy()
         best: list[int | None] = [None] * len(pids)
-        at = 0
-        for i, sid in enumerate(ids):
-            if len(sid):
-                part = sims[at : at + len(sid)]
-                j = int(np.argmax(part))
-                best_score[i], best[i] = part[j], j
-            at += len(sid)
+        has = np.flatnonzero(counts)
+        if len(has):
+            top = np.maximum.reduceat(sims, starts[has])
+            best_score[has] = top
+            # the first sentence of each passage that reaches its passage's best
+            passage_of_row = np.repeat(np.arange(len(has)), counts[has])
+            at_top = np.flatnonzero(sims == top[passage_of_row])
+            first_at_top = at_top[np.unique(passage_of_row[at_top], return_index=True)[1]]
+            for i, row in zip(has, first_at_top, strict=True):
+                best[i] = int(ordinals[row])
         return whole, best_score, best

@@ -43,7 +43,7 @@ class SearchSettings:
     sentence_weight: float = 1.0  # s above: share of the best sentence in the dense score
     keyword_weight: float = 3.0  # w above
     focus_power: float = 2.0  # p above: how sharply a flat keyword ranking is discounted
-    candidates: int = 200  # passages and sentences fetched from each ranking before fusing
+    candidates: int = 100  # passages and sentences fetched from each ranking before fusing
     rerank_depth: int = 30  # R above: the first stage's best passages that token matching reorders
     rerank_each: int = 10  # and the best of each single signal, when not among those
     function_weight: float = 0.5  # f above: weight of a query's stopword and punctuation tokens
