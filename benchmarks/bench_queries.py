@@ -1,12 +1,17 @@
 """Many searches in one process: latency and memory as the window would see them over a session.
 
-    python benchmarks/bench_queries.py --index PATH [--queries 1000]
+    python benchmarks/bench_queries.py --index PATH [--queries 1000] [--stages] [--phrases]
 
 Opens the index with the model, runs `--queries` hybrid searches one after another (k=10, with
 context, as the window asks), cycling through fixed queries made from the passages' own text
 (different words each time, so nothing is answered from a cache), and prints the resident
 memory (RSS) every 200 queries with the latency of those 200 (p50, p95). Memory that keeps
 growing with the count is a leak; it should level off after the first hundred.
+
+--stages also prints where the time went: the median milliseconds of each stage of a search
+(reading the query, finding and scoring candidates, token match, building hits), timed by
+wrapping those methods in this process only. --phrases times a few queries whose quoted words
+many passages hold (the slow case of a phrase filter).
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -24,13 +30,27 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_index import fixed_queries, percentile
 
+# (class, method) of each stage --stages times, as "module:Class.method"
+STAGES = {
+    "read the query (model)": "index.search.library:Library._read_query",
+    "find + score candidates": "index.search.candidates:Ranker.candidates",
+    "  of which scoring": "index.search.candidates:Ranker._dense_scores",
+    "token match": "index.search.library:Library._token_matched",
+    "  of which decoding": "index.store.tokens:TokenCodes.vectors",
+    "fetch + explain hits": "index.search.library:Library._explained_hits",
+}
+PHRASE_QUERIES = ('the "dance" of her life', '"she was" alone on the stage', "a dancer -stage")
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--index", type=Path, required=True)
     parser.add_argument("--queries", type=int, default=1000)
     parser.add_argument("--every", type=int, default=200)
+    parser.add_argument("--stages", action="store_true", help="time each stage of a search")
+    parser.add_argument("--phrases", action="store_true", help="time quoted-phrase queries")
     args = parser.parse_args()
+    stage_ms = _timed_stages() if args.stages else {}
 
     import psutil
 
@@ -42,6 +62,8 @@ def main() -> None:
         texts = [p.text for s in library.stories() for p in library.passages(s.id)]
         queries = fixed_queries(texts, min(len(texts), args.queries), seed=5)
         library.search("warm up", k=10)
+        for times in stage_ms.values():
+            times.clear()
         print(
             f"{library.info().passages} passages; token vectors stored: "
             f"{library.stores_token_vectors}; RSS after opening and one search "
@@ -60,6 +82,43 @@ def main() -> None:
                     flush=True,
                 )
                 took = []
+        if stage_ms:
+            print("median ms per search, by stage:")
+            for label, times in stage_ms.items():
+                if times:
+                    print(f"  {label:<26} {statistics.median(times):6.1f}")
+        if args.phrases:
+            for query in PHRASE_QUERIES:
+                started = time.perf_counter()
+                hits = library.search(query, k=10, context=True)
+                took_ms = (time.perf_counter() - started) * 1000
+                print(f"  {query!r}: {took_ms:.0f} ms, {len(hits)} hits")
+
+
+def _timed_stages() -> dict[str, list[float]]:
+    """Wrap each stage's method so that every call's wall time is kept (this process only)."""
+    import functools
+    import importlib
+
+    times: dict[str, list[float]] = {}
+    for label, where in STAGES.items():
+        module_name, qualified = where.split(":")
+        owner_name, method_name = qualified.split(".")
+        owner = getattr(importlib.import_module(module_name), owner_name)
+        method = getattr(owner, method_name)
+        kept = times.setdefault(label, [])
+
+        def timed(
+            *args: object, _method: Any = method, _kept: list[float] = kept, **kwargs: object
+        ) -> object:
+            started = time.perf_counter()
+            try:
+                return _method(*args, **kwargs)
+            finally:
+                _kept.append((time.perf_counter() - started) * 1000)
+
+        setattr(owner, method_name, functools.wraps(method)(timed))
+    return times
 
 
 if __name__ == "__main__":
