@@ -7,6 +7,7 @@ folded text becomes offsets into the story text for highlighting.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
@@ -19,7 +20,26 @@ _NO_DECOMPOSITION = str.maketrans(
 )
 # str.translate looks every character up in the table, most of fold()'s time for a passage:
 # it runs only on text that holds one of these letters.
-_HAS_NO_DECOMPOSITION = regex.compile("[" + "".join(map(chr, _NO_DECOMPOSITION)) + "]")
+_HAS_NO_DECOMPOSITION = re.compile("[" + "".join(map(chr, _NO_DECOMPOSITION)) + "]")
+
+
+def _unchanged_by_folding(char: str) -> bool:
+    return (
+        unicodedata.normalize("NFKD", char) == char
+        and char.casefold() == char.lower() == char
+        and unicodedata.combining(char) == 0
+        and not unicodedata.category(char).startswith("M")
+    )
+
+
+# Typographic punctuation that folding leaves as it is (curly quotes, dashes, guillemets):
+# English prose is full of it, and text whose only non-ASCII characters are these folds as
+# plain ASCII text does, by lower() alone (a fifth of the full fold's time).
+_KEPT_PUNCTUATION = "".join(
+    c for c in map(chr, [*range(0x2010, 0x205F), 0xAB, 0xBB, 0xA0]) if _unchanged_by_folding(c)
+)
+# (the standard library's re: five times faster than regex at scanning for a character class)
+_NEEDS_FULL_FOLD = re.compile(r"[^\x00-\x7F" + re.escape(_KEPT_PUNCTUATION) + "]")
 _MARKS = regex.compile(r"\p{M}+")
 WORD = regex.compile(r"\w+")
 _NON_ASCII = regex.compile(r"[^\x00-\x7F]")
@@ -27,7 +47,7 @@ _NON_ASCII = regex.compile(r"[^\x00-\x7F]")
 
 def fold(text: str) -> str:
     """Lower-case, accent-free text for comparing words; lengths may differ from `text`."""
-    if text.isascii():
+    if text.isascii() or not _NEEDS_FULL_FOLD.search(text):
         return text.lower()
     if _HAS_NO_DECOMPOSITION.search(text):
         text = text.translate(_NO_DECOMPOSITION)

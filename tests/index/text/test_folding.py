@@ -31,3 +31,28 @@ def test_a_folded_word_maps_back_to_the_original_word(text: str) -> None:
     for match in WORD.finditer(folded.text):
         start, end = folded.span(match.start(), match.end())
         assert fold(text[start:end]) == match.group()
+
+
+def _fold_the_long_way(text: str) -> str:
+    """fold() without its shortcuts: the table, NFKD, marks dropped, case folded."""
+    import unicodedata
+
+    from index.text import folding
+
+    decomposed = unicodedata.normalize("NFKD", text.translate(folding._NO_DECOMPOSITION))
+    return str(folding._MARKS.sub("", decomposed).casefold())
+
+
+# ASCII, punctuation fold() leaves alone (curly quotes, dashes, guillemets), and characters it
+# must not leave alone (ellipsis, no-break space and hyphen, accents, ligatures, a lone mark)
+MIXED = "aZ ,.'\"-\u2019\u2018\u201c\u201d\u2014\u2013\u2026\u00ab\u00bb\u00a0\u2011éŁßİﬁ\u0301½"
+
+
+@given(st.text(alphabet=st.sampled_from(MIXED)))
+def test_folding_takes_shortcuts_only_where_they_change_nothing(text: str) -> None:
+    assert fold(text) == _fold_the_long_way(text)
+
+
+@given(st.text())
+def test_folding_any_text_gives_what_the_long_way_gives(text: str) -> None:
+    assert fold(text) == _fold_the_long_way(text)
