@@ -78,22 +78,29 @@ class TokenMatcher:
         decoded; `texts` gives the text of any passage without them, for the model to read."""
         stored = self._stored
         on_disk = [pid for pid in ids if stored is not None and pid in stored]
-        tokens: dict[int, Vectors] = {}
-        if on_disk and stored is not None:
-            decoded, counts = stored.vectors(on_disk)
-            tokens.update(zip(on_disk, np.split(decoded, np.cumsum(counts)[:-1]), strict=True))
-        if len(on_disk) < len(ids):
-            read = [pid for pid in ids if pid not in tokens]
-            tokens.update(self._read(read, texts))
+        if stored is not None and len(on_disk) == len(ids):
+            # All stored (any index built since they are): the decoded rows are already one
+            # matrix in the order of `ids`, compared as they are, without a copy.
+            matrix, counts = stored.vectors(list(ids))
+        else:
+            tokens: dict[int, Vectors] = {}
+            if on_disk and stored is not None:
+                decoded, on_disk_counts = stored.vectors(on_disk)
+                parts = np.split(decoded, np.cumsum(on_disk_counts)[:-1])
+                tokens.update(zip(on_disk, parts, strict=True))
+            tokens.update(self._read([pid for pid in ids if pid not in tokens], texts))
+            passages = [tokens[pid] for pid in ids]
+            counts = [len(p) for p in passages]
+            matrix = np.concatenate(passages) if passages else np.empty((0, 0), np.float32)
         content = np.zeros(len(ids), dtype=np.float32)
         function = np.zeros(len(ids), dtype=np.float32)
         n_c = query.content
-        scored = [i for i, pid in enumerate(ids) if len(tokens[pid])]
-        if scored:
-            passages = [tokens[ids[i]] for i in scored]
-            starts = np.cumsum([0, *(len(p) for p in passages[:-1])])
+        sizes = np.asarray(counts, dtype=np.int64)
+        scored = np.flatnonzero(sizes)  # a passage without tokens keeps 0
+        if len(scored):
+            starts = (np.cumsum(sizes) - sizes)[scored]
             with one_numpy_blas_thread():
-                similarity = query.vectors @ np.concatenate(passages).T
+                similarity = query.vectors @ matrix.T
             best = np.maximum.reduceat(similarity, starts, axis=1)  # query tokens x passages
             if n_c:
                 content[scored] = best[:n_c].mean(axis=0)
