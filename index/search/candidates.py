@@ -17,7 +17,7 @@ import numpy.typing as npt
 from index.search.fusion import Candidates, Mode, SearchSettings, keyword_focus
 from index.search.query import ParsedQuery, phrase_pattern
 from index.store.keywords import KeywordIndex
-from index.store.sentences import SLOTS, SentenceIndex, passage_of
+from index.store.sentences import SentenceIndex, passage_of, sentence_ids_of
 from index.text.folding import fold, words
 from index.text.stems import query_terms, stems
 
@@ -179,11 +179,8 @@ class Ranker:
         query = vector.reshape(-1)
         whole = (self._store.passage_vectors(pids) @ query).astype(np.float32)
         counts_of = self._store.sentence_counts(pids)
-        counts = np.minimum([counts_of.get(pid, 0) for pid in pids], SLOTS).astype(np.int64)
+        flat, counts = sentence_ids_of(pids, [counts_of.get(pid, 0) for pid in pids])
         starts = np.cumsum(counts) - counts
-        # every candidate's sentence ids, passage after passage (sentence_ids, vectorised)
-        ordinals = np.arange(int(counts.sum()), dtype=np.int64) - np.repeat(starts, counts)
-        flat = np.repeat(np.asarray(pids, dtype=np.int64) * SLOTS, counts) + ordinals
         try:
             sims = self._sentences.vectors(flat) @ query
         except KeyError:  # sentence rows without vectors: rank by the passages alone
@@ -199,5 +196,5 @@ class Ranker:
             at_top = np.flatnonzero(sims == top[passage_of_row])
             first_at_top = at_top[np.unique(passage_of_row[at_top], return_index=True)[1]]
             for i, row in zip(has, first_at_top, strict=True):
-                best[i] = int(ordinals[row])
+                best[i] = passage_of(int(flat[row]))[1]
         return whole, best_score, best

@@ -28,6 +28,17 @@ def sentence_ids(passage_id: int, count: int) -> Ids:
     return passage_id * SLOTS + np.arange(min(count, SLOTS), dtype=np.int64)
 
 
+def sentence_ids_of(
+    passage_ids: Sequence[int], counts: Sequence[int]
+) -> tuple[Ids, npt.NDArray[np.int64]]:
+    """sentence_ids of many passages at once, passage after passage in one array, and how many
+    each passage has there (a count past SLOTS cut as sentence_ids cuts it)."""
+    kept = np.minimum(np.asarray(counts, dtype=np.int64), SLOTS)
+    starts = np.cumsum(kept) - kept
+    ordinals = np.arange(int(kept.sum()), dtype=np.int64) - np.repeat(starts, kept)
+    return np.repeat(np.asarray(passage_ids, dtype=np.int64) * SLOTS, kept) + ordinals, kept
+
+
 def passage_of(sentence_id: int) -> tuple[int, int]:
     """(passage id, sentence ordinal) of a sentence id."""
     return divmod(int(sentence_id), SLOTS)
