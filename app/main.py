@@ -45,7 +45,9 @@ def create_window(
     app = QApplication.instance()
     if isinstance(app, QApplication):
         apply_theme(app, settings.theme)
-    service = LibraryService(settings.index_dir(index_dir), embedder=embedder)
+    service = LibraryService(
+        settings.index_dir(index_dir), embedder=embedder, precision=settings.precision
+    )
     window = MainWindow(service, settings)
     hints = QGuiApplication.styleHints()
     hints.colorSchemeChanged.connect(window.system_theme_changed)

@@ -114,14 +114,17 @@ class LibraryService(JobRunner):
         index_dir: Path | None = None,
         *,
         embedder: Embedder | None = None,
+        precision: str = "auto",
         pool: QThreadPool | None = None,
         parent: QObject | None = None,
     ) -> None:
         """`index_dir` None: the default library, resolved by the start-up worker. `embedder`:
-        a shared, possibly already loaded model (tests); else one is made by that worker."""
+        a shared, possibly already loaded model (tests); else that worker makes one that runs
+        in `precision` (index/embed/model.py)."""
         super().__init__(pool, parent)
         self.index_dir: Path | None = Path(index_dir) if index_dir is not None else None
         self.embedder = embedder
+        self.precision = precision
         self._model_loaded = False
         self._opened = False
         self._searching = False
@@ -155,12 +158,12 @@ class LibraryService(JobRunner):
         """Load the engine, the model and the library in a worker. With `index_samples` and no
         index yet (a first run), the bundled sample stories are indexed next."""
         self._set_busy(True)
-        wanted_dir, given = self.index_dir, self.embedder
+        wanted_dir, given, precision = self.index_dir, self.embedder, self.precision
 
         def load(_job: Job) -> _Opened:
             from index import Embedder, IndexNotFound, Library, StorylensError, paths
 
-            embedder = given or Embedder()
+            embedder = given or Embedder(precision=precision)
             _load_model(embedder)
             where = wanted_dir or paths.default_index_dir()
             library, problem = None, None

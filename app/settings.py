@@ -22,6 +22,10 @@ from PySide6.QtCore import QSettings
 
 Theme = Literal["system", "light", "dark"]
 THEMES: tuple[Theme, ...] = get_args(Theme)
+# The model's arithmetic (index/embed/model.py PRECISIONS; app/ spells them out rather than
+# import the engine before the window shows; a test keeps the two equal).
+Precision = Literal["auto", "fp32", "bf16"]
+PRECISIONS: tuple[Precision, ...] = get_args(Precision)
 APP_NAME = "Storylens"
 CONFIG_ENV = "STORYLENS_CONFIG_DIR"
 SETTINGS_NAME = "settings.json"
@@ -49,6 +53,7 @@ class Settings:
     unchecked_stories: list[str] = field(default_factory=list)  # story paths left out of search
     watch_folders: bool = True  # refresh when story files change in the library's folders
     last_added_from: str | None = None  # where the file dialogs open next
+    precision: Precision = "auto"  # bf16 where the CPU has it natively, else fp32
     config_dir: Path = field(default_factory=resolve_config_dir, compare=False)
 
     @classmethod
@@ -104,6 +109,8 @@ def _valid(name: str, value: Any) -> bool:
         return value is None or isinstance(value, str)
     if name == "theme":
         return value in THEMES
+    if name == "precision":
+        return value in PRECISIONS
     if name == "results_per_search":
         return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 200
     if name == "last_added_from":

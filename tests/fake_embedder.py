@@ -53,18 +53,19 @@ def _token_vector(token: str) -> Vectors:
 class FakeEmbedder(Embedder):
     """Embedder's interface over FakeTokens; loads nothing, counts the texts it embeds."""
 
-    def __init__(self, *, batch_size: int = 16) -> None:
+    def __init__(self, *, batch_size: int = 16, precision: Precision = "fp32") -> None:
         self.name = FAKE_NAME
         self.path = Path(FAKE_NAME)
         self.model_ref = FAKE_NAME
         self.batch_size = batch_size
-        self.requested_precision = "fp32"
+        self.requested_precision = precision
+        self._fake_precision: Precision = precision  # what it says it runs in; it computes alike
         self.embedded = 0  # texts embedded so far, for tests of what a build re-embeds
         self._count_lock = threading.Lock()
 
     @property
     def precision(self) -> Precision:
-        return "fp32"
+        return self._fake_precision
 
     def load(self) -> Any:
         return self

@@ -111,6 +111,7 @@ def build_index(
     *,
     embedder: Embedder | None = None,
     model: str | Path | None = None,
+    precision: str = "auto",
     rebuild: bool = False,
     remove: Iterable[str | Path] = (),
     progress: ProgressCallback | None = None,
@@ -119,7 +120,9 @@ def build_index(
     """Add `paths` to the library's sources, drop `remove`, and bring the index up to date.
 
     With no paths, refreshes the sources the index already has. `rebuild` re-embeds everything
-    (needed after changing the model). Raises BuildCancelled, IndexBusy, IndexIncompatible...
+    (needed after changing the model). `precision` is the model's arithmetic when no `embedder`
+    is given (index/embed/model.py); the index records every precision its vectors came from.
+    Raises BuildCancelled, IndexBusy, IndexIncompatible...
     """
     from index.paths import default_index_dir
 
@@ -131,7 +134,9 @@ def build_index(
         old_store, old_generation = _open_previous(layout, rebuild=rebuild)
         try:
             recorded = _recorded_sources(layout) if old_store is None else ([], set(), None)
-            embedder = embedder or Embedder(model or _recorded_model(old_store) or recorded[2])
+            embedder = embedder or Embedder(
+                model or _recorded_model(old_store) or recorded[2], precision=precision
+            )
             if old_store is not None and not rebuild:
                 _check_same_model(old_store, embedder, load=False)
             known_sources = old_store.sources() if old_store else recorded[:2]
@@ -604,7 +609,11 @@ def _write_generation(
                 f"{REBUILD_ADVICE}"
             )
         index = index.fitted()  # exact search while small, an inverted file past that
-        store.set_meta(_metadata(embedder, next_id, report.passages_total, index))
+        precision = _precisions(
+            store.meta().get("precision") if kept else None,
+            embedder.precision if any(item.passages for item in prepared) else None,
+        )
+        store.set_meta(_metadata(embedder, next_id, report.passages_total, index, precision))
         store.commit()
         kill_point("while-saving")
         write_search_files(partial, store, sentences)
@@ -632,8 +641,17 @@ def _write_tokens(
     write_token_codes(partial, codec, passages, total)
 
 
+def _precisions(kept: str | None, now: str | None) -> str:
+    """What the index records as its precision: every one its vectors came from, joined by
+    "+" ("bf16+fp32" after a float32 refresh of a bfloat16 index: they rank alike)."""
+    made = {part for part in (kept or "").split("+") if part}
+    if now is not None:
+        made.add(now)
+    return "+".join(sorted(made))
+
+
 def _metadata(
-    embedder: Embedder, next_id: int, passages: int, index: VectorIndex
+    embedder: Embedder, next_id: int, passages: int, index: VectorIndex, precision: str
 ) -> dict[str, str]:
     return {
         "schema_version": str(SCHEMA_VERSION),
@@ -641,7 +659,7 @@ def _metadata(
         "model_ref": embedder.model_ref,
         "dimension": str(embedder.dimension),
         "max_tokens": str(embedder.max_tokens),
-        "precision": embedder.precision,
+        "precision": precision or embedder.precision,
         "index_kind": index.kind,
         "index_params": index.params,
         "passages": str(passages),

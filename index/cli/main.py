@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from index.cli.output import hit_to_json, print_alignment, print_hits, print_report
+from index.embed.model import PRECISIONS
 from index.errors import StorylensError
 
 if TYPE_CHECKING:
@@ -84,10 +85,20 @@ def _parser() -> argparse.ArgumentParser:
     # --index is also taken after the command, where most people type it.
     after = argparse.ArgumentParser(add_help=False)
     after.add_argument("--index", type=Path, default=argparse.SUPPRESS, help="index directory")
+    # Commands that run the model; float32 and bfloat16 rank alike (tests/index/embed/), so
+    # an index built in one is searched in either.
+    runs_model = argparse.ArgumentParser(add_help=False)
+    runs_model.add_argument(
+        "--precision",
+        choices=PRECISIONS,
+        default="auto",
+        help="the model's arithmetic: bf16 where the CPU has it natively, else fp32 (auto, the "
+        "default), or either by name",
+    )
 
     p = sub.add_parser(
         "index",
-        parents=[after],
+        parents=[after, runs_model],
         help="add stories (files or folders) and bring the index up to date",
     )
     p.add_argument("paths", nargs="*", type=Path, help="files or folders; none = refresh sources")
@@ -96,7 +107,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--remove", nargs="+", type=Path, default=[], help="forget these sources")
     p.set_defaults(run=_cmd_index)
 
-    p = sub.add_parser("search", parents=[after], help="passages closest in meaning to a query")
+    p = sub.add_parser(
+        "search", parents=[after, runs_model], help="passages closest in meaning to a query"
+    )
     p.add_argument("query", nargs="?", help="what you are looking for, in plain language")
     p.add_argument("-k", type=int, default=5, help="number of results (default 5)")
     p.add_argument("--story", action="append", help="only this story (repeatable)")
@@ -112,7 +125,7 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(run=_cmd_search)
 
     p = sub.add_parser(
-        "similar", parents=[after], help='"more like this": passages close to a passage'
+        "similar", parents=[after, runs_model], help='"more like this": passages close to a passage'
     )
     p.add_argument("passage_id", type=int)
     p.add_argument("-k", type=int, default=5)
@@ -121,7 +134,9 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(run=_cmd_similar)
 
     p = sub.add_parser(
-        "compare", parents=[after], help="align the sentences of two passages by meaning"
+        "compare",
+        parents=[after, runs_model],
+        help="align the sentences of two passages by meaning",
     )
     p.add_argument("left", type=int, metavar="A", help="passage id (see search --json)")
     p.add_argument("right", type=int, metavar="B", help="passage id")
@@ -163,6 +178,7 @@ def _cmd_index(args: argparse.Namespace) -> int:
             args.paths,
             args.index,
             model=args.model,
+            precision=args.precision,
             rebuild=args.rebuild,
             remove=args.remove,
             progress=bar.update,
@@ -177,7 +193,7 @@ def _cmd_search(args: argparse.Namespace) -> int:
     if (args.query is None) == (args.queries is None):
         print("storylens search: give a query or --queries FILE (not both)", file=sys.stderr)
         return EXIT_USAGE
-    with Library.open(args.index) as lib:
+    with Library.open(args.index, precision=args.precision) as lib:
         story_ids = [lib.find_story(name).id for name in args.story] if args.story else None
         if args.queries is not None:
             return _search_many(lib, args.queries, args.k, story_ids, sys.stdout, mode=args.mode)
@@ -243,7 +259,7 @@ class _Answer:
 def _cmd_similar(args: argparse.Namespace) -> int:
     from index.search.library import Library
 
-    with Library.open(args.index) as lib:
+    with Library.open(args.index, precision=args.precision) as lib:
         hits = lib.similar(
             args.passage_id, k=args.k, other_stories=args.other_stories, context=args.json
         )
@@ -264,7 +280,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     if not -1.0 <= threshold <= 1.0:
         print("storylens compare: --threshold must be between -1 and 1", file=sys.stderr)
         return EXIT_USAGE
-    with Library.open(args.index) as lib:
+    with Library.open(args.index, precision=args.precision) as lib:
         alignment = align_passages(
             lib, lib.passage(args.left), lib.passage(args.right), threshold=threshold
         )

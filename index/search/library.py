@@ -75,16 +75,22 @@ class Library:
 
     @classmethod
     def open(
-        cls, index_dir: str | Path | None = None, *, embedder: Embedder | None = None
+        cls,
+        index_dir: str | Path | None = None,
+        *,
+        embedder: Embedder | None = None,
+        precision: str = "auto",
     ) -> Library:
-        """Open the live generation; a foreign model, old format or damage gives a clear error."""
+        """Open the live generation; a foreign model, old format or damage gives a clear error.
+        Without `embedder`, the index's model is loaded in `precision`: any, whatever the index
+        was built in, since float32 and bfloat16 rank alike (tests/index/embed/test_model.py)."""
         from index.paths import default_index_dir
 
         layout = IndexDir(Path(index_dir) if index_dir is not None else default_index_dir())
         generation = _open_live(layout)
         try:
             meta = generation.meta
-            embedder = embedder or Embedder(meta.get("model_ref"))
+            embedder = embedder or Embedder(meta.get("model_ref"), precision=precision)
             if embedder.name != meta.get("model_name"):
                 raise IndexIncompatible(
                     f"This index was built with model {meta.get('model_name')}, not "

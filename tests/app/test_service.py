@@ -183,3 +183,22 @@ def test_a_job_ended_by_a_base_exception_fails_and_the_runner_goes_idle(qtbot: Q
     assert isinstance(errors[0], RuntimeError)
     assert "SystemExit" in str(errors[0])
     assert runner.active_jobs == 0
+
+
+def test_the_model_runs_in_the_precision_the_settings_name(
+    qtbot: QtBot, library_copy: Path
+) -> None:
+    """No shared model given (as when the window starts): the start-up worker loads one in
+    the chosen precision, and it searches an index built in another (they rank alike)."""
+    service = LibraryService(library_copy, precision="fp32")
+    with qtbot.waitSignal(service.library_changed, timeout=READY_MS):
+        service.start()
+    assert service.embedder is not None
+    assert service.embedder.precision == "fp32"
+    with qtbot.waitSignal(service.search_finished, timeout=READY_MS) as finished:
+        service.search(QUERY)
+    result = finished.args[0]
+    assert isinstance(result, SearchResult)
+    assert result.hits
+    service.stop()
+    qtbot.waitUntil(lambda: service.active_jobs == 0, timeout=READY_MS)

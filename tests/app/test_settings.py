@@ -7,12 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from app.settings import CONFIG_ENV, SETTINGS_NAME, Settings, resolve_config_dir
+from app.settings import CONFIG_ENV, PRECISIONS, SETTINGS_NAME, Settings, resolve_config_dir
 
 
 def test_settings_round_trip_through_json(tmp_path: Path) -> None:
     saved = Settings(
-        last_index_dir="/data/lib", theme="dark", unchecked_stories=["/a.txt"], config_dir=tmp_path
+        last_index_dir="/data/lib",
+        theme="dark",
+        unchecked_stories=["/a.txt"],
+        precision="fp32",
+        config_dir=tmp_path,
     )
     saved.save()
     loaded = Settings.load(tmp_path)
@@ -29,7 +33,15 @@ def test_missing_damaged_or_wrongly_typed_settings_fall_back_to_defaults(tmp_pat
     (tmp_path / SETTINGS_NAME).write_text("{not json", encoding="utf-8")
     assert Settings.load(tmp_path) == Settings(config_dir=tmp_path)
     (tmp_path / SETTINGS_NAME).write_text(
-        json.dumps({"theme": "purple", "results_per_search": True, "last_index_dir": 3, "x": 1}),
+        json.dumps(
+            {
+                "theme": "purple",
+                "results_per_search": True,
+                "last_index_dir": 3,
+                "precision": "int8",
+                "x": 1,
+            }
+        ),
         encoding="utf-8",
     )
     assert Settings.load(tmp_path) == Settings(config_dir=tmp_path)
@@ -45,3 +57,9 @@ def test_the_config_dir_is_the_engines_unless_moved_by_environment(
     monkeypatch.setenv(CONFIG_ENV, str(tmp_path / "elsewhere"))
     assert resolve_config_dir() == tmp_path / "elsewhere"
     assert resolve_config_dir(tmp_path) == tmp_path
+
+
+def test_the_precisions_offered_are_the_engines() -> None:
+    from index.embed.model import PRECISIONS as ENGINE_PRECISIONS
+
+    assert PRECISIONS == ENGINE_PRECISIONS

@@ -791,3 +791,28 @@ def test_a_killed_build_resumes_too(seeds: Path, tmp_path: Path) -> None:
     resumed = FakeEmbedder()
     report = build_index([seeds], where, embedder=resumed)
     assert 0 < report.passages_embedded < report.passages_total * 0.75
+
+
+def test_the_index_records_every_precision_its_vectors_came_from(
+    seeds: Path, tmp_path: Path
+) -> None:
+    stories = sorted(seeds.glob("*.txt"))
+    first, later = tmp_path / "first", tmp_path / "later"
+    first.mkdir()
+    later.mkdir()
+    for story in stories[:2]:
+        shutil.move(story, first)
+    for story in stories[2:]:
+        shutil.move(story, later)
+    where = tmp_path / "ix"
+
+    def recorded() -> str:
+        with Library.open(where, embedder=FakeEmbedder()) as library:
+            return library.info().meta["precision"]
+
+    build_index([first], where, embedder=FakeEmbedder(precision="bf16"))
+    assert recorded() == "bf16"
+    build_index([later], where, embedder=FakeEmbedder(precision="fp32"))
+    assert recorded() == "bf16+fp32"  # the new stories' vectors in float32, the rest not
+    build_index([], where, embedder=FakeEmbedder(precision="fp32"), rebuild=True)
+    assert recorded() == "fp32"  # every vector made again, in one precision

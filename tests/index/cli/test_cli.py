@@ -338,3 +338,19 @@ def test_progress_off_a_terminal_is_a_line_every_few_seconds() -> None:
         "Embedding: 0 of 128 passages (40/s, 3 s left) · Sofia Kalejs",
         "Embedding: 128 of 128 passages (40/s, 0 s left) · Sofia Kalejs",
     ]  # the first, then none within the hour but the last
+
+
+def test_precision_is_chosen_on_the_command_line_and_recorded(
+    tmp_path: Path, cli_index: Path
+) -> None:
+    stories = tmp_path / "stories"
+    stories.mkdir()
+    (stories / "nets.txt").write_text("A fisherman mends his nets at dawn.", "utf-8")
+    done = storylens("index", str(stories), "--precision", "fp32", index=tmp_path / "ix")
+    assert done.returncode == 0, done.stderr
+    info = json.loads(storylens("info", "--json", index=tmp_path / "ix").stdout)
+    assert info["meta"]["precision"] == "fp32"
+    # Searched in the other precision: they rank alike (tests/index/embed/test_model.py).
+    found = storylens("search", "mending nets", "--precision", "bf16", "--json", index=cli_index)
+    assert found.returncode == 0, found.stderr
+    assert storylens("index", "--precision", "int8", index=cli_index).returncode == 2

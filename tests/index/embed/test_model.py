@@ -85,19 +85,33 @@ def test_unknown_precision_is_refused() -> None:
         Embedder(precision="half")
 
 
+def fixed_queries(corpus: list[str], count: int = 200) -> list[str]:
+    """The handwritten queries and, to make `count`, the opening words of sampled texts."""
+    rng = random.Random(5)
+    openings = [
+        " ".join(text.split()[: rng.randint(3, 9)])
+        for text in rng.sample(corpus, count - len(QUERIES))
+    ]
+    return QUERIES + openings
+
+
 def test_bfloat16_keeps_vectors_and_top10_rankings(
     fp32: Embedder, bf16: Embedder, corpus: list[str]
 ) -> None:
+    """What lets an index built in one precision be searched in the other (index/embed/
+    model.py): on 200 fixed queries, the top ten of bfloat16 are float32's (overlap >= 0.98,
+    the indexing-speed issue's bar for a faster path)."""
     reference, reduced = fp32.encode(corpus), bf16.encode(corpus)
     assert reduced.dtype == np.float32
     assert np.allclose(np.linalg.norm(reduced, axis=1), 1.0, atol=1e-5)
     assert float((reference * reduced).sum(axis=1).min()) >= 0.99
     overlaps = []
-    for query in QUERIES:
+    for query in fixed_queries(corpus):
         exact_top = np.argsort(-(reference @ fp32.encode([query])[0]))[:10]
         reduced_top = np.argsort(-(reduced @ bf16.encode([query])[0]))[:10]
         overlaps.append(len(set(exact_top) & set(reduced_top)) / 10)
-    assert float(np.mean(overlaps)) >= 0.95
+    assert len(overlaps) == 200
+    assert float(np.mean(overlaps)) >= 0.98
 
 
 def test_a_single_query_is_embedded_as_in_a_batch(fp32: Embedder, corpus: list[str]) -> None:
