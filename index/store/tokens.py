@@ -52,6 +52,11 @@ class TokenCodec:
 
     def __init__(self, faiss_index: Any) -> None:
         self._index = faiss_index
+        if self.kind == "pq":
+            # FAISS then encodes by products with the centroids laid out by dimension, not a
+            # distance loop per sub-vector: same nearest centroids (up to ties in the last
+            # bit), the saved index unchanged, encoding about a third faster.
+            faiss_index.pq.sync_transposed_centroids()
 
     @classmethod
     def trained(cls, sample: Vectors, *, quantize: bool | None = None) -> TokenCodec:

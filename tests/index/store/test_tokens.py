@@ -14,7 +14,7 @@ from index.errors import IndexCorrupt
 from index.search.library import Library
 from index.store import tokens as token_store
 from index.store.generations import IndexDir, _write_manifest
-from index.store.tokens import TokenCodec, TokenCodes
+from index.store.tokens import PQ_MIN_TOKENS, TokenCodec, TokenCodes
 from tests.fake_embedder import FakeEmbedder
 from tests.older_index import without_stored_tokens
 
@@ -174,3 +174,25 @@ def test_decoding_gives_what_faiss_decodes(dimension: int, quantize: bool) -> No
     expected = codec._index.sa_decode(codes)
     expected /= np.sqrt(np.einsum("ij,ij->i", expected, expected))[:, None]
     assert np.array_equal(codec.decode(codes), expected)
+
+
+def test_every_token_gets_its_nearest_centroids() -> None:
+    """Encoding takes FAISS's faster path (transposed centroids): still, sub-vector by
+    sub-vector, the nearest of the quantizer's centroids, and the codec saves as before."""
+    import faiss
+
+    rng = np.random.default_rng(2)
+    sample = rng.standard_normal((PQ_MIN_TOKENS, 384)).astype(np.float32)
+    sample /= np.linalg.norm(sample, axis=1, keepdims=True)
+    codec = TokenCodec.trained(sample)
+    pq = codec._index.pq
+    vectors = sample[:500]
+    codes = codec.encode(vectors)
+    chosen = np.stack([codes & 15, codes >> 4], axis=2).reshape(len(codes), pq.M)
+    centroids = faiss.vector_to_array(pq.centroids).reshape(pq.M, pq.ksub, pq.dsub)
+    parts = vectors.reshape(len(vectors), pq.M, 1, pq.dsub)
+    distances = ((parts - centroids[None]) ** 2).sum(axis=3)  # token x sub-vector x centroid
+    got = np.take_along_axis(distances, chosen[:, :, None].astype(np.intp), axis=2)[:, :, 0]
+    assert np.all(got <= distances.min(axis=2) + 1e-5)
+    plain = faiss.deserialize_index(faiss.serialize_index(codec._index))
+    assert TokenCodec(plain).fingerprint == codec.fingerprint
