@@ -30,6 +30,7 @@ from app.dialogs import AboutDialog, Shortcut, ShortcutsDialog, SkippedDialog
 from app.icons import app_icon
 from app.library_view import LibraryView, StoriesModel
 from app.menus import Actions, install_menus, list_shortcuts, paint_icons
+from app.preferences import Choices, PreferencesDialog
 from app.reader_view import ReaderView
 from app.search_view import UNAVAILABLE_PLACEHOLDER, EmptyState, SearchView
 from app.service import LibraryService, SearchResult
@@ -95,6 +96,7 @@ class MainWindow(QMainWindow):
                 "skipped": self.show_skipped,
                 "quit": self.close,
                 "focus_search": self.search.focus_search,
+                "preferences": self.show_preferences,
                 "compare": self.comparisons.compare_selected,
                 "compare_with": self.comparisons.compare_with,
                 "moment": self.comparisons.same_moment_of_current,
@@ -376,6 +378,32 @@ class MainWindow(QMainWindow):
 
     def show_about(self) -> None:
         AboutDialog(self).open()
+
+    def show_preferences(self) -> None:
+        embedder = self.service.embedder
+        running = embedder.precision if embedder and self.service.model_loaded else None
+        dialog = PreferencesDialog(Choices.of(self.settings), running=running, parent=self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda: self.apply_preferences(dialog.choices()))
+        dialog.open()
+
+    def apply_preferences(self, chosen: Choices) -> None:
+        """What an accepted Preferences dialog asks: the theme and the number of results at
+        once (the shown search runs again), the precision from the next start."""
+        before = Choices.of(self.settings)
+        self.settings.results_per_search = chosen.results_per_search
+        self.settings.precision = chosen.precision
+        if chosen.theme != before.theme:
+            self.set_theme(chosen.theme)  # saves the settings too
+            for action in self.act.themes.actions():
+                action.setChecked(action.data() == chosen.theme)
+        self.settings.save()
+        if chosen.results_per_search != before.results_per_search:
+            self.search.rerun()
+        if chosen.precision != before.precision:
+            self.statusBar().showMessage(
+                f"Model precision {chosen.precision}: from the next start of Storylens.", 10_000
+            )
 
     def set_theme(self, theme: Theme) -> None:
         self.settings.theme = theme

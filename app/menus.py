@@ -43,6 +43,9 @@ ACTIONS = (
     ActionSpec("quit", "Quit", ("Ctrl+Q",)),
     ActionSpec("focus_search", "Search", ("Ctrl+L", "Ctrl+F"), "Go to the search box"),
     ActionSpec(
+        "preferences", "Preferences…", ("Ctrl+,",), "Theme, results per search, model precision"
+    ),
+    ActionSpec(
         "compare", "Compare selected", ("Ctrl+D",), "Compare two selected results side by side"
     ),
     ActionSpec(
@@ -88,6 +91,7 @@ class Actions:
         self.reindex, self.rebuild = made["reindex"], made["rebuild"]
         self.remove, self.skipped = made["remove"], made["skipped"]
         self.quit, self.focus_search = made["quit"], made["focus_search"]
+        self.preferences = made["preferences"]
         self.compare, self.compare_with = made["compare"], made["compare_with"]
         self.moment, self.close_compare = made["moment"], made["close_compare"]
         self.watch = made["watch"]
@@ -96,6 +100,7 @@ class Actions:
         for name in themes:
             action = QAction(name.capitalize(), self.themes, checkable=True)
             action.setChecked(name == theme)
+            action.setData(name)
             action.triggered.connect(lambda _=False, chosen=name: set_theme(chosen))
 
 
@@ -128,6 +133,8 @@ def install_menus(
     file.addAction(act.quit)
     edit_menu = bar.addMenu("&Edit")
     edit_menu.addActions([act.focus_search, *edit])
+    edit_menu.addSeparator()
+    edit_menu.addAction(act.preferences)
     view = bar.addMenu("&View")
     view.addActions([act.compare, act.compare_with, act.moment, act.close_compare])
     view.addSeparator()

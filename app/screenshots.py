@@ -15,10 +15,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEventLoop, QSize, QTimer
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 from app.main import create_window
 from app.main_window import MainWindow
+from app.preferences import PreferencesDialog
 
 if TYPE_CHECKING:
     from index import Passage
@@ -55,7 +56,7 @@ def _settle(ms: int = 300) -> None:
     loop.exec()
 
 
-def _save(window: MainWindow, out: Path, name: str) -> Path:
+def _save(window: QWidget, out: Path, name: str) -> Path:
     _settle()
     path = out / name
     window.grab().save(str(path))
@@ -90,6 +91,11 @@ def take(out: Path, size: QSize = WINDOW) -> list[Path]:
     window.set_theme("dark")
     written.append(_save(window, out, "search-dark.png"))
     window.set_theme("light")
+
+    window.show_preferences()
+    [preferences] = [d for d in window.findChildren(PreferencesDialog) if d.isVisible()]
+    written.append(_save(preferences, out, "preferences.png"))
+    preferences.reject()
 
     written += _comparisons(window, out)
     window.settings.theme = "system"

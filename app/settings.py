@@ -26,6 +26,7 @@ THEMES: tuple[Theme, ...] = get_args(Theme)
 # import the engine before the window shows; a test keeps the two equal).
 Precision = Literal["auto", "fp32", "bf16"]
 PRECISIONS: tuple[Precision, ...] = get_args(Precision)
+RESULTS_PER_SEARCH = (1, 200)  # the fewest and most results a search may ask for
 APP_NAME = "Storylens"
 CONFIG_ENV = "STORYLENS_CONFIG_DIR"
 SETTINGS_NAME = "settings.json"
@@ -112,7 +113,8 @@ def _valid(name: str, value: Any) -> bool:
     if name == "precision":
         return value in PRECISIONS
     if name == "results_per_search":
-        return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 200
+        fewest, most = RESULTS_PER_SEARCH
+        return isinstance(value, int) and not isinstance(value, bool) and fewest <= value <= most
     if name == "last_added_from":
         return value is None or isinstance(value, str)
     if name == "watch_folders":
