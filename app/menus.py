@@ -29,47 +29,47 @@ class ActionSpec:
 # Every window-level action, in menu order; install_menus places them by name.
 ACTIONS = (
     ActionSpec(
-        "add_folder", "Add folder…", ("Ctrl+Shift+O",), "Add a folder of stories to the library"
+        "add_folder", "&Add folder…", ("Ctrl+Shift+O",), "Add a folder of stories to the library"
     ),
-    ActionSpec("add_files", "Add files…", ("Ctrl+O",), "Add story files to the library"),
+    ActionSpec("add_files", "Add &files…", ("Ctrl+O",), "Add story files to the library"),
     ActionSpec(
-        "reindex", "Re-index", ("F5",), "Index what changed in the library's files and folders"
+        "reindex", "&Re-index", ("F5",), "Index what changed in the library's files and folders"
     ),
-    ActionSpec("rebuild", "Rebuild index…", (), "Read and embed every story again"),
-    ActionSpec("remove", "Remove story…", (), "Remove the selected story from the library"),
+    ActionSpec("rebuild", "Re&build index…", (), "Read and embed every story again"),
+    ActionSpec("remove", "Re&move story…", (), "Remove the selected story from the library"),
     ActionSpec(
-        "skipped", "Skipped files…", (), "The files the last indexing run left out", enabled=False
+        "skipped", "&Skipped files…", (), "The files the last indexing run left out", enabled=False
     ),
-    ActionSpec("quit", "Quit", ("Ctrl+Q",)),
-    ActionSpec("focus_search", "Search", ("Ctrl+L", "Ctrl+F"), "Go to the search box"),
+    ActionSpec("quit", "&Quit", ("Ctrl+Q",)),
+    ActionSpec("focus_search", "&Search", ("Ctrl+L", "Ctrl+F"), "Go to the search box"),
     ActionSpec(
-        "preferences", "Preferences…", ("Ctrl+,",), "Theme, results per search, model precision"
+        "preferences", "&Preferences…", ("Ctrl+,",), "Theme, results per search, model precision"
     ),
     ActionSpec(
-        "compare", "Compare selected", ("Ctrl+D",), "Compare two selected results side by side"
+        "compare", "&Compare selected", ("Ctrl+D",), "Compare two selected results side by side"
     ),
     ActionSpec(
         "compare_with",
-        "Compare with…",
+        "Compare &with…",
         ("Ctrl+Shift+D",),
         "Compare the selected result with another result",
     ),
     ActionSpec(
         "moment",
-        "Same moment in every story",
+        "Same &moment in every story",
         ("Ctrl+M",),
         "How every story tells the moment of the selected result",
     ),
-    ActionSpec("close_compare", "Close comparison", ("Esc",), enabled=False),
+    ActionSpec("close_compare", "C&lose comparison", ("Esc",), enabled=False),
     ActionSpec(
         "watch",
-        "Watch folders for changes",
+        "Watch &folders for changes",
         (),
         "Refresh the library when story files change in its folders",
         checkable=True,
     ),
-    ActionSpec("shortcuts", "Keyboard shortcuts", ("F1",)),
-    ActionSpec("about", "About Storylens"),
+    ActionSpec("shortcuts", "&Keyboard shortcuts", ("F1",)),
+    ActionSpec("about", "&About Storylens"),
 )
 
 
@@ -98,7 +98,7 @@ class Actions:
         self.shortcuts, self.about = made["shortcuts"], made["about"]
         self.themes = QActionGroup(host)
         for name in themes:
-            action = QAction(name.capitalize(), self.themes, checkable=True)
+            action = QAction(f"&{name.capitalize()}", self.themes, checkable=True)
             action.setChecked(name == theme)
             action.setData(name)
             action.triggered.connect(lambda _=False, chosen=name: set_theme(chosen))
@@ -107,7 +107,7 @@ class Actions:
 def _action(host: QWidget, spec: ActionSpec, slot: Callable[[], object]) -> QAction:
     action = QAction(spec.text, host)
     action.setShortcuts([QKeySequence(k) for k in spec.keys])
-    action.setToolTip(spec.tip or spec.text.rstrip("…"))
+    action.setToolTip(spec.tip or spec.text.replace("&", "").rstrip("…"))
     action.setEnabled(spec.enabled)
     action.setCheckable(spec.checkable)
     action.triggered.connect(lambda _checked=False: slot())
@@ -139,7 +139,7 @@ def install_menus(
     view.addActions([act.compare, act.compare_with, act.moment, act.close_compare])
     view.addSeparator()
     view.addAction(act.watch)
-    view.addMenu("Theme").addActions(act.themes.actions())
+    view.addMenu("&Theme").addActions(act.themes.actions())
     help_menu = bar.addMenu("&Help")
     help_menu.addActions([act.shortcuts, act.about])
     if result_menu is not None:

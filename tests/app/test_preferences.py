@@ -43,29 +43,32 @@ def test_ok_applies_and_saves_the_choices_and_cancel_changes_nothing(
         window.search.box.returnPressed.emit()
     assert len(first.args[0].hits) == 20  # the default number of results
 
-    dialog = preferences_of(qtbot, window)
-    assert dialog.choices() == Choices.of(window.settings)
-    assert window.service.embedder is not None
-    running = {"fp32": "float32", "bf16": "bfloat16"}[window.service.embedder.precision]
-    assert f"runs in {running}" in dialog.precision_note.text()
-    dialog.results.setValue(2)
-    dialog.theme.setCurrentIndex(dialog.theme.findData("dark"))
-    dialog.precision.setCurrentIndex(dialog.precision.findData("fp32"))
-    with qtbot.waitSignal(window.service.search_finished, timeout=READY_MS) as again:
-        dialog.accept()
-    assert len(again.args[0].hits) == 2  # the shown search ran again with the new number
-    saved = Settings.load(config_dir)
-    assert (saved.theme, saved.results_per_search, saved.precision) == ("dark", 2, "fp32")
-    assert [a.data() for a in window.act.themes.actions() if a.isChecked()] == ["dark"]
-    app = QApplication.instance()
-    assert isinstance(app, QApplication)
-    assert app.palette().window().color().lightness() < 128
-    assert "next start" in window.statusBar().currentMessage()
+    try:
+        dialog = preferences_of(qtbot, window)
+        assert dialog.choices() == Choices.of(window.settings)
+        assert window.service.embedder is not None
+        running = {"fp32": "float32", "bf16": "bfloat16"}[window.service.embedder.precision]
+        assert f"runs in {running}" in dialog.precision_note.text()
+        dialog.results.setValue(2)
+        dialog.theme.setCurrentIndex(dialog.theme.findData("dark"))
+        dialog.precision.setCurrentIndex(dialog.precision.findData("fp32"))
+        with qtbot.waitSignal(window.service.search_finished, timeout=READY_MS) as again:
+            dialog.accept()
+        assert len(again.args[0].hits) == 2  # the shown search ran again with the new number
+        saved = Settings.load(config_dir)
+        assert (saved.theme, saved.results_per_search, saved.precision) == ("dark", 2, "fp32")
+        assert [a.data() for a in window.act.themes.actions() if a.isChecked()] == ["dark"]
+        app = QApplication.instance()
+        assert isinstance(app, QApplication)
+        assert app.palette().window().color().lightness() < 128
+        assert "next start" in window.statusBar().currentMessage()
 
-    dialog = preferences_of(qtbot, window)
-    dialog.results.setValue(50)
-    dialog.theme.setCurrentIndex(dialog.theme.findData("light"))
-    dialog.reject()
-    saved = Settings.load(config_dir)
-    assert (saved.theme, saved.results_per_search, saved.precision) == ("dark", 2, "fp32")
-    assert window.settings.results_per_search == 2
+        dialog = preferences_of(qtbot, window)
+        dialog.results.setValue(50)
+        dialog.theme.setCurrentIndex(dialog.theme.findData("light"))
+        dialog.reject()
+        saved = Settings.load(config_dir)
+        assert (saved.theme, saved.results_per_search, saved.precision) == ("dark", 2, "fp32")
+        assert window.settings.results_per_search == 2
+    finally:
+        window.set_theme("system")  # the palette is the whole test session's

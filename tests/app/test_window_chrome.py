@@ -6,8 +6,8 @@ import importlib.util
 from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtGui import QAction, QPalette
+from PySide6.QtWidgets import QApplication, QMenu
 from pytestqt.qtbot import QtBot
 
 from app.settings import Settings
@@ -150,3 +150,29 @@ def test_file_dialogs_open_at_home_then_where_stories_came_from(
     with qtbot.waitSignal(window.service.build_finished, timeout=READY_MS):
         window.add_paths([seeds / "camilla-roche.txt"])
     assert window.start_dir == str(seeds)
+
+
+def test_every_menu_item_has_an_accelerator_of_its_own(
+    qtbot: QtBot, open_window: OpenWindow, library_copy: Path
+) -> None:
+    """Alt and a letter reach every menu and every item in it: no two items of a menu share
+    their letter."""
+    window = open_window(library_copy)
+
+    def letters(actions: list[QAction]) -> list[str]:
+        """The accelerator letter of each item, after checking each submenu's own."""
+        found = []
+        for action in actions:
+            if action.isSeparator():
+                continue
+            text = action.text()
+            assert "&" in text, f"{text!r} has no accelerator"
+            found.append(text[text.index("&") + 1].lower())
+            submenu = action.menu()
+            if isinstance(submenu, QMenu):
+                inside = letters(submenu.actions())
+                assert len(set(inside)) == len(inside), inside
+        return found
+
+    menus = window.menuBar().actions()
+    assert len(set(letters(menus))) == len(menus)
