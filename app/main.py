@@ -46,7 +46,10 @@ def create_window(
     if isinstance(app, QApplication):
         apply_theme(app, settings.theme)
     service = LibraryService(
-        settings.index_dir(index_dir), embedder=embedder, precision=settings.precision
+        settings.index_dir(index_dir),
+        embedder=embedder,
+        model=settings.model,
+        precision=settings.precision,
     )
     window = MainWindow(service, settings)
     hints = QGuiApplication.styleHints()

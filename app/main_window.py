@@ -34,7 +34,7 @@ from app.preferences import Choices, PreferencesDialog
 from app.reader_view import ReaderView
 from app.search_view import UNAVAILABLE_PLACEHOLDER, EmptyState, SearchView
 from app.service import LibraryService, SearchResult
-from app.settings import THEMES, Settings, Theme
+from app.settings import BUILT_IN_MODEL_REF, THEMES, Settings, Theme
 from app.theme import apply_theme, named
 from app.watcher import FolderWatcher
 
@@ -60,6 +60,7 @@ class MainWindow(QMainWindow):
         self.settings = settings
         self.last_report: BuildReport | None = None
         self.skipped_dialog: SkippedDialog | None = None
+        self._reloading = False  # a model chosen in Preferences is loading
         self.setWindowTitle("Storylens")
         self.setWindowIcon(app_icon())
         self.setAcceptDrops(True)
@@ -127,6 +128,8 @@ class MainWindow(QMainWindow):
     def _connect(self) -> None:
         s, search = self.service, self.search
         s.model_ready.connect(lambda: search.set_ready(True))
+        s.model_ready.connect(self._model_reloaded)
+        s.model_mismatch.connect(self._offer_rebuild_with_chosen_model)
         s.library_changed.connect(self._library_changed)
         s.build_started.connect(self._build_started)
         s.build_progress.connect(self.build_status.update_progress)
@@ -381,18 +384,24 @@ class MainWindow(QMainWindow):
 
     def show_preferences(self) -> None:
         embedder = self.service.embedder
-        running = embedder.precision if embedder and self.service.model_loaded else None
-        dialog = PreferencesDialog(Choices.of(self.settings), running=running, parent=self)
+        loaded = embedder is not None and self.service.model_loaded
+        running = embedder.precision if embedder and loaded else None
+        built_with = embedder.name if embedder and self.service.library is not None else None
+        dialog = PreferencesDialog(
+            Choices.of(self.settings), running=running, library_model=built_with, parent=self
+        )
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(lambda: self.apply_preferences(dialog.choices()))
         dialog.open()
 
     def apply_preferences(self, chosen: Choices) -> None:
-        """What an accepted Preferences dialog asks: the theme and the number of results at
-        once (the shown search runs again), the precision from the next start."""
+        """What an accepted Preferences dialog asks, at once: the theme; the number of
+        results (the shown search runs again); the model and its precision, loaded in the
+        background (while a build runs, from the next start instead)."""
         before = Choices.of(self.settings)
         self.settings.results_per_search = chosen.results_per_search
         self.settings.precision = chosen.precision
+        self.settings.model = chosen.model
         if chosen.theme != before.theme:
             self.set_theme(chosen.theme)  # saves the settings too
             for action in self.act.themes.actions():
@@ -400,10 +409,53 @@ class MainWindow(QMainWindow):
         self.settings.save()
         if chosen.results_per_search != before.results_per_search:
             self.search.rerun()
-        if chosen.precision != before.precision:
-            self.statusBar().showMessage(
-                f"Model precision {chosen.precision}: from the next start of Storylens.", 10_000
+        if (chosen.model, chosen.precision) != (before.model, before.precision):
+            if self.service.reload(model=chosen.model, precision=chosen.precision):
+                self._reloading = True
+                self.search.set_ready(False)
+                self.statusBar().showMessage("Loading the model…")
+            else:
+                self.statusBar().showMessage(
+                    "The new model settings apply from the next start of Storylens.", 10_000
+                )
+
+    def _model_reloaded(self) -> None:
+        if not self._reloading:
+            return
+        self._reloading = False
+        embedder = self.service.embedder
+        if embedder is not None:
+            precision = {"fp32": "float32", "bf16": "bfloat16"}.get(embedder.precision)
+            self.statusBar().showMessage(f"Model {embedder.name} ready, in {precision}.", 10_000)
+
+    def _offer_rebuild_with_chosen_model(self, built_with: str, its_ref: str, chosen: str) -> None:
+        """The library was built with another model than the one chosen: embed it again with
+        the chosen one, or go back to the library's."""
+        self.statusBar().clearMessage()
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Another model",
+            f"This library was built with {built_with}; Preferences name {chosen}. To search "
+            f"it with {chosen}, every story is embedded again (search waits until then).",
+            QMessageBox.StandardButton.NoButton,
+            self,
+        )
+        rebuild = box.addButton(f"Rebuild with {chosen}", QMessageBox.ButtonRole.AcceptRole)
+        keep = box.addButton(f"Keep {built_with}", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(keep)
+
+        def finished(_result: int) -> None:
+            if box.clickedButton() is rebuild:
+                self.service.reindex(rebuild=True)
+                return
+            self.settings.model = None if its_ref == BUILT_IN_MODEL_REF else its_ref
+            self.settings.save()
+            self._reloading = self.service.reload(
+                model=self.settings.model, precision=self.settings.precision
             )
+
+        box.finished.connect(finished)
+        box.open()
 
     def set_theme(self, theme: Theme) -> None:
         self.settings.theme = theme

@@ -7,13 +7,18 @@ The dialog only edits a copy of the choices; the window applies them when it is 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
+    QFileDialog,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
+    QLineEdit,
+    QPushButton,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -43,22 +48,42 @@ class Choices:
     theme: Theme
     results_per_search: int
     precision: Precision
+    model: str | None = None  # a local model folder; None: the bundled model
 
     @classmethod
     def of(cls, settings: Settings) -> Choices:
-        return cls(settings.theme, settings.results_per_search, settings.precision)
+        return cls(settings.theme, settings.results_per_search, settings.precision, settings.model)
+
+
+BUILT_IN_MODEL = "all-MiniLM-L6-v2 (built in, English)"
 
 
 class PreferencesDialog(QDialog):
-    """Theme, results per search and the model's arithmetic. `running` names the precision
-    the loaded model runs in, when one is loaded: a changed precision applies from the next
-    start, and the dialog says so."""
+    """Theme, results per search, the model and its arithmetic. `running` names the
+    precision the loaded model runs in, when one is loaded; `library_model`, the model that
+    built the open library."""
 
     def __init__(
-        self, current: Choices, *, running: str | None = None, parent: QWidget | None = None
+        self,
+        current: Choices,
+        *,
+        running: str | None = None,
+        library_model: str | None = None,
+        parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Preferences")
+        self._model = current.model
+        model_row = self._model_row(current.model)
+        about_model = (
+            "Any sentence-transformers model in a local folder (one for several languages to "
+            "compare a story with its translation). Changing it means embedding the library "
+            "again: Storylens offers to."
+        )
+        if library_model is not None:
+            about_model = f"This library was built with {library_model}. " + about_model
+        self.model_note = QLabel(about_model)
+        self.model_note.setWordWrap(True)
         self.theme = QComboBox()
         for theme in THEMES:
             self.theme.addItem(THEME_NAMES[theme], theme)
@@ -73,13 +98,17 @@ class PreferencesDialog(QDialog):
         note = "Float32 and bfloat16 rank alike; an index built in one is searched in the other."
         if running is not None:
             now = {"fp32": "float32", "bf16": "bfloat16"}.get(running, running)
-            note += f" The model runs in {now} now; a change applies from the next start."
+            note += f" The model runs in {now} now."
         self.precision_note = QLabel(note)
         self.precision_note.setWordWrap(True)
 
         form = QFormLayout()
         form.addRow("&Theme:", self.theme)
         form.addRow("&Results per search:", self.results)
+        model_label = QLabel("&Model:")
+        model_label.setBuddy(self.choose_model)
+        form.addRow(model_label, model_row)
+        form.addRow("", self.model_note)
         form.addRow("Model &precision:", self.precision)
         form.addRow("", self.precision_note)
         buttons = QDialogButtonBox(
@@ -90,7 +119,26 @@ class PreferencesDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(buttons)
-        self.setMinimumWidth(self.fontMetrics().horizontalAdvance("M") * 40)
+
+    def _model_row(self, current: str | None) -> QHBoxLayout:
+        """The chosen model's folder (or the built-in model's name) and the buttons to
+        change it."""
+        self.model = QLineEdit()
+        self.model.setReadOnly(True)
+        metrics = self.model.fontMetrics()
+        self.model.setMinimumWidth(
+            metrics.horizontalAdvance(BUILT_IN_MODEL) + metrics.horizontalAdvance("M")
+        )
+        self.choose_model = QPushButton("&Choose folder…")
+        self.choose_model.clicked.connect(self._choose_model)
+        self.built_in_model = QPushButton("&Built in")
+        self.built_in_model.clicked.connect(lambda: self._set_model(None))
+        self._set_model(current)
+        row = QHBoxLayout()
+        row.addWidget(self.model, 1)
+        row.addWidget(self.choose_model)
+        row.addWidget(self.built_in_model)
+        return row
 
     def choices(self) -> Choices:
         """What the dialog shows now (what the window applies if it is accepted)."""
@@ -98,4 +146,17 @@ class PreferencesDialog(QDialog):
             theme=self.theme.currentData(),
             results_per_search=self.results.value(),
             precision=self.precision.currentData(),
+            model=self._model,
         )
+
+    def _set_model(self, folder: str | None) -> None:
+        self._model = folder
+        self.model.setText(folder if folder is not None else BUILT_IN_MODEL)
+        self.model.setCursorPosition(0)
+        self.built_in_model.setEnabled(folder is not None)
+
+    def _choose_model(self) -> None:
+        start = self._model or str(Path.home())
+        folder = QFileDialog.getExistingDirectory(self, "A sentence-transformers model", start)
+        if folder:
+            self._set_model(folder)

@@ -77,6 +77,8 @@ class _Opened:
     sources: list[str]  # the library's folders and files, for the folder watcher
     problem: str | None  # why an existing index could not be opened
     samples: Path | None  # the sample stories to index, on a first run with no index yet
+    built_with: tuple[str, str] | None = None  # (name, reference) of the model that built an
+    # index the chosen model cannot search
 
 
 class LibraryService(JobRunner):
@@ -95,6 +97,8 @@ class LibraryService(JobRunner):
             (preview=True) without that stage, in milliseconds; search_finished follows with
             the full answer. An index that stores them answers once, in full.
         search_finished(object): a SearchResult for the newest search or "more like this".
+        model_mismatch(str, str, str): the library was built with another model than the one
+            chosen: that model's name and reference (for reload) and the chosen one's name.
         failed(str): something went wrong, in words meant for people.
         idle(): the last running job finished (see `stop`).
     """
@@ -108,22 +112,25 @@ class LibraryService(JobRunner):
     build_cancelled = Signal(str)
     search_previewed = Signal(object)
     search_finished = Signal(object)
+    model_mismatch = Signal(str, str, str)
 
     def __init__(
         self,
         index_dir: Path | None = None,
         *,
         embedder: Embedder | None = None,
+        model: str | None = None,
         precision: str = "auto",
         pool: QThreadPool | None = None,
         parent: QObject | None = None,
     ) -> None:
         """`index_dir` None: the default library, resolved by the start-up worker. `embedder`:
-        a shared, possibly already loaded model (tests); else that worker makes one that runs
-        in `precision` (index/embed/model.py)."""
+        a shared, possibly already loaded model (tests); else that worker loads `model` (a
+        local folder; None: the bundled one) in `precision` (index/embed/model.py)."""
         super().__init__(pool, parent)
         self.index_dir: Path | None = Path(index_dir) if index_dir is not None else None
         self.embedder = embedder
+        self.model = model
         self.precision = precision
         self._model_loaded = False
         self._opened = False
@@ -158,17 +165,28 @@ class LibraryService(JobRunner):
         """Load the engine, the model and the library in a worker. With `index_samples` and no
         index yet (a first run), the bundled sample stories are indexed next."""
         self._set_busy(True)
-        wanted_dir, given, precision = self.index_dir, self.embedder, self.precision
+        wanted_dir, given = self.index_dir, self.embedder
+        model, precision = self.model, self.precision
 
         def load(_job: Job) -> _Opened:
-            from index import Embedder, IndexNotFound, Library, StorylensError, paths
+            from index import (
+                Embedder,
+                IndexIncompatible,
+                IndexNotFound,
+                Library,
+                StorylensError,
+                paths,
+            )
 
-            embedder = given or Embedder(precision=precision)
+            embedder = given or Embedder(model, precision=precision)
             _load_model(embedder)
             where = wanted_dir or paths.default_index_dir()
-            library, problem = None, None
+            library, problem, built_with = None, None, None
             try:
                 library = Library.open(where, embedder=embedder)
+            except IndexIncompatible as exc:  # built with another model: which one, to offer
+                problem = str(exc)
+                built_with = _built_with(where, embedder)
             except IndexNotFound:
                 pass
             except StorylensError as exc:  # damaged or foreign index: say so, start empty
@@ -178,14 +196,23 @@ class LibraryService(JobRunner):
             stories = library.stories() if library is not None else []
             sources = library.info().sources if library is not None else []
             return _Opened(
-                embedder, where, library, stories, sources, problem, samples if first else None
+                embedder,
+                where,
+                library,
+                stories,
+                sources,
+                problem,
+                samples if first else None,
+                built_with,
             )
 
         def loaded(opened: _Opened) -> None:
             self.embedder, self.index_dir = opened.embedder, opened.index_dir
             self._model_loaded = True
             self.model_ready.emit()
-            if opened.problem is not None:
+            if opened.built_with is not None:
+                self.model_mismatch.emit(*opened.built_with, opened.embedder.name)
+            elif opened.problem is not None:
                 self.failed.emit(opened.problem)
             if opened.samples is not None:
                 self.add([opened.samples])
@@ -200,6 +227,20 @@ class LibraryService(JobRunner):
             self._update_busy()
 
         self.run(load, loaded, failed, on_discard=lambda opened: self._discard(opened.library))
+
+    def reload(self, *, model: str | None, precision: str) -> bool:
+        """Load `model` in `precision` instead of the model in use and open the library with
+        it again (through start-up's worker: model_ready, then library_changed, or
+        model_mismatch). Refused (False) while a build runs or before the first model loaded:
+        the change then applies from the next start."""
+        if self._build_job is not None or self._builds or not self._model_loaded:
+            return False
+        self.model, self.precision = model, precision
+        self.embedder = None
+        self._model_loaded = False
+        self._set_library(None)
+        self.start()
+        return True
 
     def _swap_library(
         self, library: Library | None, stories: list[Story], sources: list[str] | None = None
@@ -420,6 +461,18 @@ class _CollectorPause:
 
 
 paused_gc = _CollectorPause()
+
+
+def _built_with(where: Path, chosen: Embedder) -> tuple[str, str] | None:
+    """The name and reference of the model an index was built with (None if it cannot be
+    opened with it either): read from the index, the model itself not loaded."""
+    from index import Library, StorylensError
+
+    try:
+        with Library.open(where, precision=chosen.requested_precision) as library:
+            return library.embedder.name, library.embedder.model_ref
+    except StorylensError:
+        return None
 
 
 def _load_model(embedder: Embedder) -> None:

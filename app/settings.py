@@ -26,6 +26,7 @@ THEMES: tuple[Theme, ...] = get_args(Theme)
 # import the engine before the window shows; a test keeps the two equal).
 Precision = Literal["auto", "fp32", "bf16"]
 PRECISIONS: tuple[Precision, ...] = get_args(Precision)
+BUILT_IN_MODEL_REF = "default"  # how an index names the bundled model (index.embed.model)
 RESULTS_PER_SEARCH = (1, 200)  # the fewest and most results a search may ask for
 APP_NAME = "Storylens"
 CONFIG_ENV = "STORYLENS_CONFIG_DIR"
@@ -55,6 +56,7 @@ class Settings:
     watch_folders: bool = True  # refresh when story files change in the library's folders
     last_added_from: str | None = None  # where the file dialogs open next
     precision: Precision = "auto"  # bf16 where the CPU has it natively, else fp32
+    model: str | None = None  # a local sentence-transformers folder; None: the bundled model
     config_dir: Path = field(default_factory=resolve_config_dir, compare=False)
 
     @classmethod
@@ -115,7 +117,7 @@ def _valid(name: str, value: Any) -> bool:
     if name == "results_per_search":
         fewest, most = RESULTS_PER_SEARCH
         return isinstance(value, int) and not isinstance(value, bool) and fewest <= value <= most
-    if name == "last_added_from":
+    if name in ("last_added_from", "model"):
         return value is None or isinstance(value, str)
     if name == "watch_folders":
         return isinstance(value, bool)

@@ -19,7 +19,15 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
-REAL_MODEL_FIXTURES = {"embedder", "seed_index", "library_copy", "open_window", "cli_index"}
+REAL_MODEL_FIXTURES = {
+    "embedder",
+    "seed_index",
+    "library_copy",
+    "open_window",
+    "cli_index",
+    "dense_model",
+}
+DENSE_DIMENSION = 256  # of dense_model's vectors
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -35,6 +43,29 @@ def embedder() -> object:
     model = Embedder()
     model.load()
     return model
+
+
+@pytest.fixture(scope="session")
+def dense_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Another model, assembled from the bundled one so nothing is downloaded: a Dense layer
+    (384 -> 256, tanh) and Normalize after pooling, as the multilingual distiluse and LaBSE
+    models have."""
+    import torch
+    from sentence_transformers import SentenceTransformer
+
+    from index.embed.model import default_model_dir
+
+    try:  # where sentence-transformers 6 keeps them; 3 to 5 in .models
+        from sentence_transformers.sentence_transformer.modules import Dense, Normalize
+    except ImportError:
+        from sentence_transformers.models import Dense, Normalize
+
+    base = SentenceTransformer(str(default_model_dir()), device="cpu")
+    torch.manual_seed(0)
+    dense = Dense(384, DENSE_DIMENSION, activation_function=torch.nn.Tanh())
+    where = tmp_path_factory.mktemp("models") / "minilm-dense-256"
+    SentenceTransformer(modules=[base[0], base[1], dense, Normalize()]).save(str(where))
+    return where
 
 
 @pytest.fixture

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtWidgets import QApplication
+import pytest
+from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from app.preferences import Choices, PreferencesDialog
 from app.settings import Settings
 from tests.app.conftest import QUERY, READY_MS, OpenWindow
+
+BUILD_MS = 180_000  # embedding the four sample stories again
 
 
 def preferences_of(qtbot: QtBot, window: object) -> PreferencesDialog:
@@ -32,6 +36,22 @@ def test_the_dialog_shows_the_settings_and_reads_back_what_is_chosen(qtbot: QtBo
     dialog.results.setValue(500)  # more than a search may ask: held to the most
     dialog.precision.setCurrentIndex(dialog.precision.findData("fp32"))
     assert dialog.choices() == Choices("light", 200, "fp32")
+
+
+def test_the_model_is_a_chosen_folder_or_the_built_in_one(
+    qtbot: QtBot, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dialog = PreferencesDialog(Choices("system", 20, "auto"), library_model="all-MiniLM-L6-v2")
+    qtbot.addWidget(dialog)
+    assert "built with all-MiniLM-L6-v2" in dialog.model_note.text()
+    assert not dialog.built_in_model.isEnabled()  # the built-in one is chosen already
+    # The platform's folder dialog cannot run offscreen; what it would return is given.
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *_: str(tmp_path))
+    dialog.choose_model.click()
+    assert dialog.choices().model == str(tmp_path)
+    assert dialog.model.text() == str(tmp_path)
+    dialog.built_in_model.click()
+    assert dialog.choices().model is None
 
 
 def test_ok_applies_and_saves_the_choices_and_cancel_changes_nothing(
@@ -61,7 +81,9 @@ def test_ok_applies_and_saves_the_choices_and_cancel_changes_nothing(
         app = QApplication.instance()
         assert isinstance(app, QApplication)
         assert app.palette().window().color().lightness() < 128
-        assert "next start" in window.statusBar().currentMessage()
+        qtbot.waitUntil(lambda: "ready, in float32" in window.statusBar().currentMessage())
+        assert window.service.embedder is not None
+        assert window.service.embedder.precision == "fp32"  # loaded again, in float32
 
         dialog = preferences_of(qtbot, window)
         dialog.results.setValue(50)
@@ -72,3 +94,62 @@ def test_ok_applies_and_saves_the_choices_and_cancel_changes_nothing(
         assert window.settings.results_per_search == 2
     finally:
         window.set_theme("system")  # the palette is the whole test session's
+
+
+def answer_model_question(qtbot: QtBot, window: object, button_text: str) -> None:
+    """Click `button_text` in the question the window asks when the chosen model is not the
+    library's."""
+    boxes: list[QMessageBox] = []
+
+    def asked() -> bool:
+        boxes[:] = [
+            b
+            for b in window.findChildren(QMessageBox)  # type: ignore[attr-defined]
+            if b.isVisible()
+        ]
+        return len(boxes) == 1
+
+    qtbot.waitUntil(asked, timeout=READY_MS)
+    [button] = [b for b in boxes[0].buttons() if b.text() == button_text]
+    button.click()
+
+
+def test_another_model_is_loaded_and_the_library_rebuilt_with_it_when_asked(
+    qtbot: QtBot,
+    open_window: OpenWindow,
+    library_copy: Path,
+    config_dir: Path,
+    dense_model: Path,
+) -> None:
+    window = open_window(library_copy)
+    chosen = Choices.of(window.settings)
+    with qtbot.waitSignal(window.service.model_mismatch, timeout=READY_MS) as mismatch:
+        window.apply_preferences(replace(chosen, model=str(dense_model)))
+    assert mismatch.args == ["all-MiniLM-L6-v2", "default", dense_model.name]
+    assert Settings.load(config_dir).model == str(dense_model)
+    with qtbot.waitSignal(window.service.build_finished, timeout=BUILD_MS):
+        answer_model_question(qtbot, window, f"Rebuild with {dense_model.name}")
+    assert window.service.embedder is not None
+    assert window.service.embedder.name == dense_model.name
+    with qtbot.waitSignal(window.service.search_finished, timeout=READY_MS) as found:
+        window.service.search(QUERY, k=3)
+    assert len(found.args[0].hits) == 3  # the rebuilt library answers with the new model
+
+
+def test_keeping_the_librarys_model_goes_back_to_it(
+    qtbot: QtBot,
+    open_window: OpenWindow,
+    library_copy: Path,
+    config_dir: Path,
+    dense_model: Path,
+) -> None:
+    window = open_window(library_copy)
+    chosen = Choices.of(window.settings)
+    with qtbot.waitSignal(window.service.model_mismatch, timeout=READY_MS):
+        window.apply_preferences(replace(chosen, model=str(dense_model)))
+    with qtbot.waitSignal(window.service.library_changed, timeout=READY_MS) as reopened:
+        answer_model_question(qtbot, window, "Keep all-MiniLM-L6-v2")
+    assert len(reopened.args[0]) == 4  # the library open again, with the model that built it
+    assert Settings.load(config_dir).model is None
+    assert window.service.embedder is not None
+    assert window.service.embedder.name == "all-MiniLM-L6-v2"

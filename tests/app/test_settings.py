@@ -7,7 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from app.settings import CONFIG_ENV, PRECISIONS, SETTINGS_NAME, Settings, resolve_config_dir
+from app.settings import (
+    BUILT_IN_MODEL_REF,
+    CONFIG_ENV,
+    PRECISIONS,
+    SETTINGS_NAME,
+    Settings,
+    resolve_config_dir,
+)
 
 
 def test_settings_round_trip_through_json(tmp_path: Path) -> None:
@@ -59,7 +66,9 @@ def test_the_config_dir_is_the_engines_unless_moved_by_environment(
     assert resolve_config_dir(tmp_path) == tmp_path
 
 
-def test_the_precisions_offered_are_the_engines() -> None:
+def test_the_precisions_and_model_name_are_the_engines() -> None:
+    from index.embed.model import DEFAULT_MODEL
     from index.embed.model import PRECISIONS as ENGINE_PRECISIONS
 
     assert PRECISIONS == ENGINE_PRECISIONS
+    assert BUILT_IN_MODEL_REF == DEFAULT_MODEL

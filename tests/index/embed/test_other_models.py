@@ -11,32 +11,12 @@ import pytest
 
 from index.build.builder import build_index
 from index.compare.align import align_passages
-from index.embed.model import Embedder, default_model_dir
+from index.embed.model import Embedder
 from index.embed.sentences import embed_with_sentences
 from index.search.library import Library
-
-PROJECTED = 256
+from tests.conftest import DENSE_DIMENSION as PROJECTED
 
 pytestmark = pytest.mark.model  # loads the real model (assembled from the bundled one)
-
-
-@pytest.fixture(scope="module")
-def dense_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The bundled model with a Dense layer (384 -> 256, tanh) and Normalize after pooling."""
-    import torch
-    from sentence_transformers import SentenceTransformer
-
-    try:  # where sentence-transformers 6 keeps them; 3 to 5 in .models
-        from sentence_transformers.sentence_transformer.modules import Dense, Normalize
-    except ImportError:
-        from sentence_transformers.models import Dense, Normalize
-
-    base = SentenceTransformer(str(default_model_dir()), device="cpu")
-    torch.manual_seed(0)
-    dense = Dense(384, PROJECTED, activation_function=torch.nn.Tanh())
-    where = tmp_path_factory.mktemp("models") / "minilm-dense-256"
-    SentenceTransformer(modules=[base[0], base[1], dense, Normalize()]).save(str(where))
-    return where
 
 
 def test_sentence_vectors_go_through_the_projection(dense_model: Path) -> None:
