@@ -34,7 +34,7 @@ from app.preferences import Choices, PreferencesDialog
 from app.reader_view import ReaderView
 from app.search_view import UNAVAILABLE_PLACEHOLDER, EmptyState, SearchView
 from app.service import LibraryService, SearchResult
-from app.settings import BUILT_IN_MODEL_REF, THEMES, Settings, Theme
+from app.settings import BUILT_IN_MODEL_REF, THEMES, Precision, Settings, Theme
 from app.theme import apply_theme, named
 from app.watcher import FolderWatcher
 
@@ -60,7 +60,8 @@ class MainWindow(QMainWindow):
         self.settings = settings
         self.last_report: BuildReport | None = None
         self.skipped_dialog: SkippedDialog | None = None
-        self._reloading = False  # a model chosen in Preferences is loading
+        self._reloading: tuple[str | None, Precision] | None = None  # the model and precision
+        # chosen in Preferences, while they load
         self.setWindowTitle("Storylens")
         self.setWindowIcon(app_icon())
         self.setAcceptDrops(True)
@@ -400,8 +401,6 @@ class MainWindow(QMainWindow):
         background (while a build runs, from the next start instead)."""
         before = Choices.of(self.settings)
         self.settings.results_per_search = chosen.results_per_search
-        self.settings.precision = chosen.precision
-        self.settings.model = chosen.model
         if chosen.theme != before.theme:
             self.set_theme(chosen.theme)  # saves the settings too
             for action in self.act.themes.actions():
@@ -410,19 +409,27 @@ class MainWindow(QMainWindow):
         if chosen.results_per_search != before.results_per_search:
             self.search.rerun()
         if (chosen.model, chosen.precision) != (before.model, before.precision):
+            # Saved once the model loads (_model_reloaded): one that cannot load is never
+            # remembered, and the service goes back to the one it had.
             if self.service.reload(model=chosen.model, precision=chosen.precision):
-                self._reloading = True
+                self._reloading = (chosen.model, chosen.precision)
                 self.search.set_ready(False)
                 self.statusBar().showMessage("Loading the model…")
             else:
+                self.settings.model, self.settings.precision = chosen.model, chosen.precision
+                self.settings.save()
                 self.statusBar().showMessage(
                     "The new model settings apply from the next start of Storylens.", 10_000
                 )
 
     def _model_reloaded(self) -> None:
-        if not self._reloading:
+        """A model chosen in Preferences is loaded: remember it. (The one it had, loaded
+        again after the chosen one failed, changes nothing: the failure stays on show.)"""
+        chosen, self._reloading = self._reloading, None
+        if chosen is None or chosen != (self.service.model, self.service.precision):
             return
-        self._reloading = False
+        self.settings.model, self.settings.precision = chosen
+        self.settings.save()
         embedder = self.service.embedder
         if embedder is not None:
             precision = {"fp32": "float32", "bf16": "bfloat16"}.get(embedder.precision)
@@ -450,9 +457,9 @@ class MainWindow(QMainWindow):
                 return
             self.settings.model = None if its_ref == BUILT_IN_MODEL_REF else its_ref
             self.settings.save()
-            self._reloading = self.service.reload(
-                model=self.settings.model, precision=self.settings.precision
-            )
+            keep = (self.settings.model, self.settings.precision)
+            if self.service.reload(model=keep[0], precision=keep[1]):
+                self._reloading = keep
 
         box.finished.connect(finished)
         box.open()

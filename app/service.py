@@ -132,6 +132,7 @@ class LibraryService(JobRunner):
         self.embedder = embedder
         self.model = model
         self.precision = precision
+        self._previous_model: tuple[str | None, str] | None = None  # while reloading
         self._model_loaded = False
         self._opened = False
         self._searching = False
@@ -209,6 +210,7 @@ class LibraryService(JobRunner):
         def loaded(opened: _Opened) -> None:
             self.embedder, self.index_dir = opened.embedder, opened.index_dir
             self._model_loaded = True
+            self._previous_model = None
             self.model_ready.emit()
             if opened.built_with is not None:
                 self.model_mismatch.emit(*opened.built_with, opened.embedder.name)
@@ -222,6 +224,12 @@ class LibraryService(JobRunner):
             self._update_busy()
 
         def failed(error: Exception) -> None:  # the engine or the model could not load
+            if self._previous_model is not None:  # a model chosen in Preferences: go back
+                self.model, self.precision = self._previous_model
+                self._previous_model = None
+                self.failed.emit(f"{describe(error)} Storylens keeps the model it had.")
+                self.start()
+                return
             self.failed.emit(describe(error))
             self._swap_library(None, [])
             self._update_busy()
@@ -231,10 +239,12 @@ class LibraryService(JobRunner):
     def reload(self, *, model: str | None, precision: str) -> bool:
         """Load `model` in `precision` instead of the model in use and open the library with
         it again (through start-up's worker: model_ready, then library_changed, or
-        model_mismatch). Refused (False) while a build runs or before the first model loaded:
+        model_mismatch). A model that cannot load is reported (failed) and the previous one
+        loaded again. Refused (False) while a build runs or before the first model loaded:
         the change then applies from the next start."""
         if self._build_job is not None or self._builds or not self._model_loaded:
             return False
+        self._previous_model = (self.model, self.precision)
         self.model, self.precision = model, precision
         self.embedder = None
         self._model_loaded = False

@@ -75,13 +75,13 @@ def test_ok_applies_and_saves_the_choices_and_cancel_changes_nothing(
         with qtbot.waitSignal(window.service.search_finished, timeout=READY_MS) as again:
             dialog.accept()
         assert len(again.args[0].hits) == 2  # the shown search ran again with the new number
+        qtbot.waitUntil(lambda: "ready, in float32" in window.statusBar().currentMessage())
         saved = Settings.load(config_dir)
         assert (saved.theme, saved.results_per_search, saved.precision) == ("dark", 2, "fp32")
         assert [a.data() for a in window.act.themes.actions() if a.isChecked()] == ["dark"]
         app = QApplication.instance()
         assert isinstance(app, QApplication)
         assert app.palette().window().color().lightness() < 128
-        qtbot.waitUntil(lambda: "ready, in float32" in window.statusBar().currentMessage())
         assert window.service.embedder is not None
         assert window.service.embedder.precision == "fp32"  # loaded again, in float32
 
@@ -151,5 +151,25 @@ def test_keeping_the_librarys_model_goes_back_to_it(
         answer_model_question(qtbot, window, "Keep all-MiniLM-L6-v2")
     assert len(reopened.args[0]) == 4  # the library open again, with the model that built it
     assert Settings.load(config_dir).model is None
+    assert window.service.embedder is not None
+    assert window.service.embedder.name == "all-MiniLM-L6-v2"
+
+
+def test_a_model_that_cannot_load_is_reported_and_the_old_one_kept(
+    qtbot: QtBot, open_window: OpenWindow, library_copy: Path, config_dir: Path, tmp_path: Path
+) -> None:
+    window = open_window(library_copy)
+    not_a_model = tmp_path / "holiday photos"
+    not_a_model.mkdir()
+    with (
+        qtbot.waitSignal(window.service.failed, timeout=READY_MS) as failed,
+        qtbot.waitSignal(window.service.library_changed, timeout=READY_MS) as reopened,
+    ):
+        window.apply_preferences(replace(Choices.of(window.settings), model=str(not_a_model)))
+    assert "not a sentence-transformers model directory" in failed.args[0]
+    assert "keeps the model it had" in failed.args[0]
+    assert len(reopened.args[0]) == 4
+    assert "keeps the model it had" in window.statusBar().currentMessage()
+    assert Settings.load(config_dir).model is None  # never remembered
     assert window.service.embedder is not None
     assert window.service.embedder.name == "all-MiniLM-L6-v2"
