@@ -186,6 +186,6 @@ def list_shortcuts(
         listed.append(Shortcut(button.shortcut().toString(native), button.toolTip().split(" (")[0]))
     listed += [
         Shortcut("↑, ↓", "Move through the results from the search box"),
-        Shortcut("Enter", "Search now; on a result, open it in the reader"),
+        Shortcut("Enter", "Search now; on a result (or one reached with ↑/↓), open it"),
     ]
     return listed

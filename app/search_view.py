@@ -135,7 +135,8 @@ class SearchView(QWidget):
         self.box.setToolTip("Plain-language search (Ctrl+L). ↑/↓ move through the results.")
         self.box.textChanged.connect(self._typed)
         self.box.submitted.connect(self._submitted)
-        self.box.navigate.connect(self.move_current)
+        self.box.navigate.connect(self._navigated)
+        self._picked = False  # a result reached with ↑/↓ from the box since the last results
 
         self.chips = QueryChips(self)
         self.chips.removed.connect(self._remove_constraint)
@@ -243,6 +244,7 @@ class SearchView(QWidget):
         except where the full answer follows its preview and the person has already moved to
         another hit: that one stays current if the full answer has it too."""
         kept = self._chosen_in_preview_of(result)
+        self._picked = self._picked and kept is not None
         self.header.setText(_header_text(result, story_count))
         self.chips.show_constraints(result.constraints, result.relaxed)
         if not result.hits:
@@ -341,11 +343,19 @@ class SearchView(QWidget):
     def _search_typed(self) -> None:
         self._emit_search(force=False)
 
+    def _navigated(self, step: int) -> None:
+        self._picked = True
+        self.move_current(step)
+
     def _submitted(self) -> None:
+        """Enter searches now; on a result reached with ↑/↓ it opens that result. Live
+        results alone never take the keyboard from the box: Enter pressed as they appear
+        would move it to the reader, and the next keys typed would be lost there."""
         self._debounce.stop()
         query = self.box.text().strip()
-        if query and query == self._last_query and self.current_hit() is not None:
-            self.hit_activated.emit(self.current_hit())  # Enter again opens the result
+        picked = self._picked and self.current_hit() is not None
+        if query and query == self._last_query and picked:
+            self.hit_activated.emit(self.current_hit())
         else:
             self._emit_search(force=True)
 

@@ -133,6 +133,20 @@ def test_arrow_keys_in_the_search_box_move_through_the_results_and_enter_opens(
     assert window.reader.text.hasFocus()
 
 
+def test_enter_as_live_results_appear_keeps_the_keyboard_in_the_box(
+    qtbot: QtBot, open_window: OpenWindow, library_copy: Path
+) -> None:
+    window = open_window(library_copy)
+    search(qtbot, window, "a dancer doubts")  # typed: the results come live
+    box = window.search.box
+    assert window.search.model.rowCount() > 0
+    with qtbot.waitSignal(window.service.search_finished, timeout=READY_MS):
+        qtbot.keyClick(box, Qt.Key.Key_Return)  # meant as "search", not "open"
+    assert box.hasFocus()
+    qtbot.keyClicks(box, " herself")
+    assert box.text() == "a dancer doubts herself"
+
+
 def test_a_query_typed_before_the_model_is_ready_is_answered_once_it_is(
     qtbot: QtBot, open_window: OpenWindow, library_copy: Path
 ) -> None:
