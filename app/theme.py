@@ -10,9 +10,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TypeVar
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QFont, QGuiApplication, QPalette
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QFont, QGuiApplication, QPainter, QPalette, QPen
+from PySide6.QtWidgets import (
+    QApplication,
+    QProxyStyle,
+    QStyle,
+    QStyleFactory,
+    QStyleOption,
+    QWidget,
+)
 
 from app.settings import Theme
 
@@ -88,10 +95,63 @@ def apply_theme(app: QApplication, choice: Theme) -> Colors:
     """Fusion style with our palette and style sheet; 'system' follows the OS colour scheme."""
     dark = system_prefers_dark() if choice == "system" else choice == "dark"
     chosen = DARK if dark else LIGHT
-    app.setStyle("Fusion")
+    if not isinstance(app.style(), CheckboxStyle):
+        app.setStyle(CheckboxStyle())
     app.setPalette(_palette(chosen))
     app.setStyleSheet(_style_sheet(chosen))
     return chosen
+
+
+class CheckboxStyle(QProxyStyle):
+    """Fusion, with check boxes drawn in the theme's colours: Fusion outlines them in the
+    window colour darkened, which on the dark theme left an unchecked box nearly invisible."""
+
+    def __init__(self) -> None:
+        super().__init__(QStyleFactory.create("Fusion"))
+
+    def drawPrimitive(
+        self,
+        element: QStyle.PrimitiveElement,
+        option: QStyleOption,
+        painter: QPainter,
+        widget: QWidget | None = None,
+    ) -> None:
+        boxes = (
+            QStyle.PrimitiveElement.PE_IndicatorCheckBox,
+            QStyle.PrimitiveElement.PE_IndicatorItemViewItemCheck,
+        )
+        if element not in boxes:
+            super().drawPrimitive(element, option, painter, widget)
+            return
+        c = colors()
+        state = option.state
+        checked = bool(state & QStyle.StateFlag.State_On)
+        partly = bool(state & QStyle.StateFlag.State_NoChange)
+        side = min(option.rect.width(), option.rect.height()) - 2
+        box = QRectF(0, 0, side, side)
+        box.moveCenter(QRectF(option.rect).center())
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        filled = checked or partly
+        painter.setPen(QPen(QColor(c.accent if filled else c.muted), 1.2))
+        painter.setBrush(QColor(c.accent if filled else c.base))
+        painter.drawRoundedRect(box, side * 0.18, side * 0.18)
+        mark = QPen(QColor(c.accent_text), max(1.5, side * 0.14))
+        mark.setCapStyle(Qt.PenCapStyle.RoundCap)
+        mark.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
+        painter.setPen(mark)
+        w, x, y = box.width(), box.x(), box.y()
+        if checked:
+            painter.drawPolyline(
+                [
+                    QPointF(x + 0.24 * w, y + 0.52 * w),
+                    QPointF(x + 0.43 * w, y + 0.70 * w),
+                    QPointF(x + 0.76 * w, y + 0.32 * w),
+                ]
+            )
+        elif partly:
+            painter.drawLine(QPointF(x + 0.27 * w, y + 0.5 * w), QPointF(x + 0.73 * w, y + 0.5 * w))
+        painter.restore()
 
 
 def _palette(c: Colors) -> QPalette:
@@ -139,7 +199,8 @@ def _style_sheet(c: Colors) -> str:
         padding: 0.45em 0.7em; selection-background-color: {c.accent};
     }}
     QLineEdit#searchBox:focus {{ border: 1px solid {c.accent}; }}
-    QListView {{ background: {c.base}; border: none; outline: none; }}
+    QListView {{ background: {c.base}; border: 1px solid transparent; outline: none; }}
+    QListView:focus {{ border: 1px solid {c.accent}; }}
     QListView#stories::item {{ padding: 0.3em 0.4em; border-radius: 0.3em; }}
     QListView#stories::item:hover {{ background: {c.raised}; }}
     QListView#stories::item:selected {{ background: {c.selection}; color: {c.text}; }}

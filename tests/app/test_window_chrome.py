@@ -5,13 +5,13 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
-from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QAction, QPalette
-from PySide6.QtWidgets import QApplication, QMenu
+from PySide6.QtCore import QRect, QSize, Qt
+from PySide6.QtGui import QAction, QColor, QImage, QPainter, QPalette
+from PySide6.QtWidgets import QApplication, QMenu, QStyle, QStyleOptionViewItem
 from pytestqt.qtbot import QtBot
 
 from app.settings import Settings
-from app.theme import DARK, LIGHT, colors
+from app.theme import DARK, LIGHT, apply_theme, colors
 from tests.app.conftest import READY_MS, OpenWindow
 from tests.app.test_main_window import search
 
@@ -176,3 +176,29 @@ def test_every_menu_item_has_an_accelerator_of_its_own(
 
     menus = window.menuBar().actions()
     assert len(set(letters(menus))) == len(menus)
+
+
+def test_an_unchecked_box_stands_out_in_both_themes(qtbot: QtBot) -> None:
+    """Fusion outlined check boxes in the window colour darkened: on the dark theme an
+    unchecked story's box was nearly invisible. Drawn now in the theme's own colours."""
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    try:
+        for theme in ("dark", "light"):
+            apply_theme(app, theme)
+            background = QColor(colors().window)
+            image = QImage(24, 24, QImage.Format.Format_ARGB32)
+            image.fill(background)
+            option = QStyleOptionViewItem()
+            option.rect = QRect(3, 3, 18, 18)
+            option.state = QStyle.StateFlag.State_Enabled | QStyle.StateFlag.State_Off
+            painter = QPainter(image)
+            app.style().drawPrimitive(
+                QStyle.PrimitiveElement.PE_IndicatorItemViewItemCheck, option, painter
+            )
+            painter.end()
+            drawn = [QColor(image.pixel(x, y)) for x in range(24) for y in range(24)]
+            contrast = max(abs(c.lightness() - background.lightness()) for c in drawn)
+            assert contrast >= 60, f"{theme}: the box differs from its background by {contrast}"
+    finally:
+        apply_theme(app, "system")
