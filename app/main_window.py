@@ -283,6 +283,7 @@ class MainWindow(QMainWindow):
 
     def _library_changed(self, stories: list[Story]) -> None:
         self._watch_sources()
+        self.act.skipped.setEnabled(bool(self.service.skipped))  # kept by the index itself
         self.stories.set_stories(stories)
         if not self.service.model_loaded:  # the start-up worker failed; `failed` said why
             self.search.box.setPlaceholderText(UNAVAILABLE_PLACEHOLDER)
@@ -323,11 +324,12 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(message, STATUS_MS * 2)
 
     def show_skipped(self) -> None:
-        if self.last_report is None or not self.last_report.skipped:
+        """The files the library's last build left out: known after a restart too."""
+        if not self.service.skipped:
             return
         if self.skipped_dialog is not None:
             self.skipped_dialog.close()
-        self.skipped_dialog = SkippedDialog(self.last_report.skipped, self)
+        self.skipped_dialog = SkippedDialog(self.service.skipped, self)
         self.skipped_dialog.show()
 
     # -- drag and drop ------------------------------------------------------------------------

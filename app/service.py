@@ -15,7 +15,7 @@ from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QThreadPool, Signal
 
@@ -79,6 +79,7 @@ class _Opened:
     samples: Path | None  # the sample stories to index, on a first run with no index yet
     built_with: tuple[str, str] | None = None  # (name, reference) of the model that built an
     # index the chosen model cannot search
+    skipped: list[Any] = field(default_factory=list)  # files its last build left out
 
 
 class LibraryService(JobRunner):
@@ -133,6 +134,8 @@ class LibraryService(JobRunner):
         self.model = model
         self.precision = precision
         self._previous_model: tuple[str | None, str] | None = None  # while reloading
+        # The files the open index's last build left out, with why (each has .path, .reason).
+        self.skipped: list[Any] = []
         self._model_loaded = False
         self._opened = False
         self._searching = False
@@ -170,45 +173,11 @@ class LibraryService(JobRunner):
         model, precision = self.model, self.precision
 
         def load(_job: Job) -> _Opened:
-            from index import (
-                Embedder,
-                IndexIncompatible,
-                IndexNotFound,
-                Library,
-                StorylensError,
-                paths,
-            )
-
-            embedder = given or Embedder(model, precision=precision)
-            _load_model(embedder)
-            where = wanted_dir or paths.default_index_dir()
-            library, problem, built_with = None, None, None
-            try:
-                library = Library.open(where, embedder=embedder)
-            except IndexIncompatible as exc:  # built with another model: which one, to offer
-                problem = str(exc)
-                built_with = _built_with(where, embedder)
-            except IndexNotFound:
-                pass
-            except StorylensError as exc:  # damaged or foreign index: say so, start empty
-                problem = str(exc)
-            samples = paths.bundled_seeds_dir()
-            first = index_samples and library is None and problem is None and samples.is_dir()
-            stories = library.stories() if library is not None else []
-            sources = library.info().sources if library is not None else []
-            return _Opened(
-                embedder,
-                where,
-                library,
-                stories,
-                sources,
-                problem,
-                samples if first else None,
-                built_with,
-            )
+            return _open(wanted_dir, given, model, precision, index_samples=index_samples)
 
         def loaded(opened: _Opened) -> None:
             self.embedder, self.index_dir = opened.embedder, opened.index_dir
+            self.skipped = opened.skipped
             self._model_loaded = True
             self._previous_model = None
             self.model_ready.emit()
@@ -394,6 +363,7 @@ class LibraryService(JobRunner):
         def done(outcome: tuple[BuildReport, Library, list[Story], list[str]]) -> None:
             report, library, stories, sources = outcome
             self._build_job = None
+            self.skipped = list(report.skipped)
             self._swap_library(library, stories, sources)
             self.build_finished.emit(report)
             self._after_build()
@@ -471,6 +441,49 @@ class _CollectorPause:
 
 
 paused_gc = _CollectorPause()
+
+
+def _open(
+    wanted_dir: Path | None,
+    given: Embedder | None,
+    model: str | None,
+    precision: str,
+    *,
+    index_samples: bool,
+) -> _Opened:
+    """Start-up's work, in a worker: load the model, open the library (or say why not)."""
+    from index import Embedder, IndexIncompatible, IndexNotFound, Library, StorylensError, paths
+
+    embedder = given or Embedder(model, precision=precision)
+    _load_model(embedder)
+    where = wanted_dir or paths.default_index_dir()
+    library, problem, built_with = None, None, None
+    try:
+        library = Library.open(where, embedder=embedder)
+    except IndexIncompatible as exc:  # built with another model: which one, to offer
+        problem = str(exc)
+        built_with = _built_with(where, embedder)
+    except IndexNotFound:
+        pass
+    except StorylensError as exc:  # damaged or foreign index: say so, start empty
+        problem = str(exc)
+    samples = paths.bundled_seeds_dir()
+    first = index_samples and library is None and problem is None and samples.is_dir()
+    if library is None:
+        return _Opened(
+            embedder, where, None, [], [], problem, samples if first else None, built_with
+        )
+    return _Opened(
+        embedder,
+        where,
+        library,
+        library.stories(),
+        library.info().sources,
+        problem,
+        None,
+        built_with,
+        list(library.skipped()),
+    )
 
 
 def _built_with(where: Path, chosen: Embedder) -> tuple[str, str] | None:

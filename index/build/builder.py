@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import functools
 import itertools
-import json
 import os
 import platform
 import sqlite3
@@ -32,6 +31,7 @@ from index.embed.model import Embedder
 from index.embed.sentences import embed_with_sentences
 from index.errors import REBUILD_ADVICE, IndexCorrupt, IndexIncompatible, StorylensError
 from index.paths import path_text
+from index.store.build_record import SkippedFile, read_build_record, write_build_record
 from index.store.database import SCHEMA_VERSION, NewPassage, Store, StoryRow
 from index.store.generations import (
     DATABASE_NAME,
@@ -252,24 +252,14 @@ def _open_previous(layout: IndexDir, *, rebuild: bool) -> tuple[Store | None, Pa
         raise
 
 
-SOURCES_NAME = "sources.json"  # beside the database, so a damaged database can be rebuilt
-
-
-def _write_sources(
-    generation: Path, sources: Sequence[str], excluded: set[str], model: str
-) -> None:
-    record = {"sources": list(sources), "excluded": sorted(excluded), "model_ref": model}
-    (generation / SOURCES_NAME).write_text(json.dumps(record, indent=1) + "\n", "utf-8")
-
-
 def _recorded_sources(layout: IndexDir) -> tuple[list[str], set[str], str | None]:
-    """What the live generation's sources file says, for a rebuild whose database is too
+    """What the live generation's build record says, for a rebuild whose database is too
     damaged to tell; nothing when there is none to read."""
     try:
-        record = json.loads((layout.current() / SOURCES_NAME).read_text("utf-8"))
-        return list(record["sources"]), set(record["excluded"]), record.get("model_ref")
+        record = read_build_record(layout.current())
     except (StorylensError, OSError, ValueError, KeyError, TypeError):
         return [], set(), None
+    return record.sources, record.excluded, record.model_ref
 
 
 def _place(path: str | Path) -> str:
@@ -618,7 +608,8 @@ def _write_generation(
         kill_point("while-saving")
         write_search_files(partial, store, sentences)
         _write_tokens(partial, old_tokens, token_codec, kept, new_codes)
-        _write_sources(partial, sources, excluded, embedder.model_ref)
+        skipped = [SkippedFile(path_text(f.path), f.reason) for f in report.skipped]
+        write_build_record(partial, sources, excluded, embedder.model_ref, skipped)
     finally:
         store.close()
     index.write(partial / VECTORS_NAME)

@@ -299,6 +299,7 @@ def _cmd_info(args: argparse.Namespace) -> int:
     with Library.open(args.index) as lib:
         info = lib.info()
         stories = lib.stories()
+        skipped = lib.skipped()
     if args.json:
         _dump(
             {
@@ -316,6 +317,7 @@ def _cmd_info(args: argparse.Namespace) -> int:
                 ],
                 "passages": info.passages,
                 "sources": info.sources,
+                "skipped": [{"path": f.path, "reason": f.reason} for f in skipped],
                 "meta": info.meta,
             },
             sys.stdout,
@@ -333,6 +335,8 @@ def _cmd_info(args: argparse.Namespace) -> int:
     for story in stories:
         note = "  [source offline]" if story.offline else ""
         print(f"  {story.title}  ({story.passage_count} passages)  {story.path}{note}")
+    for left_out in skipped:
+        print(f"Skipped     {left_out.path}: {left_out.reason}")
     return EXIT_OK
 
 

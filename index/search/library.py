@@ -31,6 +31,7 @@ from index.search.query import ParsedQuery, literal_query, parse_query
 from index.search.rerank import RERANK_DEPTH, Reranker
 from index.search.results import Hit, IndexInfo, Passage, Story, Why
 from index.search.token_match import QueryTokens, TokenMatcher, query_tokens
+from index.store.build_record import SkippedFile, read_build_record
 from index.store.database import PassageRow, StoryRow
 from index.store.generation import Generation
 from index.store.generations import IndexDir
@@ -100,6 +101,14 @@ class Library:
             generation.close()
             raise
         return cls(layout, generation, embedder)
+
+    def skipped(self) -> list[SkippedFile]:
+        """The files the build that made this index left out, and why (none from an index
+        built before they were recorded)."""
+        try:
+            return read_build_record(self._generation.path).skipped
+        except (OSError, ValueError, KeyError, TypeError):
+            return []
 
     @property
     def stores_token_vectors(self) -> bool:

@@ -83,6 +83,14 @@ def test_skipped_files_are_listed_with_their_reasons(
     assert "A Short Story" in {s.title for s in window.stories.stories()}
     assert window.act.skipped.isEnabled()
 
+    window.close()  # and open again, as after a restart: the index still knows them
+    qtbot.waitUntil(lambda: window.service.active_jobs == 0, timeout=READY_MS)
+    again = open_window(library_copy)
+    assert again.act.skipped.isEnabled()
+    again.act.skipped.trigger()
+    assert isinstance(again.skipped_dialog, SkippedDialog)
+    assert set(again.skipped_dialog.paths) == {str(s.path) for s in built.args[0].skipped}
+
 
 def test_removing_a_story_after_confirming(
     qtbot: QtBot, open_window: OpenWindow, library_copy: Path

@@ -192,6 +192,14 @@ def test_a_broken_file_is_skipped_and_the_rest_indexed(
     assert len(report.added) == 4
     assert {p.name for p in (s.path for s in report.skipped)} == {"broken.txt", "empty.md"}
     assert all(s.reason for s in report.skipped)
+    with Library.open(tmp_path / "ix", embedder=fake_embedder) as library:  # kept with the index
+        kept = {Path(s.path).name: s.reason for s in library.skipped()}
+    assert kept == {s.path.name: s.reason for s in report.skipped}
+    (seeds / "broken.txt").unlink()
+    (seeds / "empty.md").write_text("A fisherman mends his nets at dawn.\n", "utf-8")
+    build_index([], tmp_path / "ix", embedder=fake_embedder)
+    with Library.open(tmp_path / "ix", embedder=fake_embedder) as library:
+        assert library.skipped() == []  # nothing left out any more
 
 
 # -- damage and incompatibility --------------------------------------------------------------

@@ -154,6 +154,10 @@ def test_index_reports_skipped_files_and_goes_on(tmp_path: Path) -> None:
     assert "Skipped 2 file(s)" in done.stdout
     assert "photo.jpg" in done.stdout
     assert "missing" in done.stdout
+    info = storylens("info", index=tmp_path / "ix")  # the index keeps what it left out
+    assert f"Skipped     {stories / 'photo.jpg'}: " in info.stdout
+    listed = json.loads(storylens("info", "--json", index=tmp_path / "ix").stdout)["skipped"]
+    assert [Path(f["path"]).name for f in listed] == ["photo.jpg", "missing"]
 
 
 def passage_id(cli_index: Path, query: str, story: str) -> int:
