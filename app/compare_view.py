@@ -37,6 +37,8 @@ from index.search.results import Passage
 # The slider runs in hundredths over the range where the choice matters for MiniLM-like models:
 # below 0.2 nearly every sentence pairs with something, above 0.95 only near-copies do.
 SLIDER_MIN, SLIDER_MAX = 20, 95
+THRESHOLD_STEP = 5  # hundredths a key moves the threshold by
+STRICTER_KEYS, LOOSER_KEYS = "Ctrl+]", "Ctrl+["
 
 LEFT_INDEX: Callable[[AlignedPair], int] = attrgetter("left_index")
 RIGHT_INDEX: Callable[[AlignedPair], int] = attrgetter("right_index")
@@ -235,9 +237,14 @@ class CompareView(SideBySideView):
             [
                 (QKeySequence(Qt.Key.Key_F3), self.next_pair),
                 (QKeySequence(Qt.Modifier.SHIFT | Qt.Key.Key_F3), self.previous_pair),
+                (QKeySequence(STRICTER_KEYS), lambda: self._nudge_threshold(THRESHOLD_STEP)),
+                (QKeySequence(LOOSER_KEYS), lambda: self._nudge_threshold(-THRESHOLD_STEP)),
             ]
         )
         self._update_controls()
+
+    def _nudge_threshold(self, hundredths: int) -> None:
+        self.slider.setValue(self.slider.value() + hundredths)  # the slider keeps its range
 
     def changeEvent(self, event: QEvent) -> None:
         """A theme switch: colours are picked for the palette, so pick them again."""

@@ -187,5 +187,7 @@ def list_shortcuts(
     listed += [
         Shortcut("↑, ↓", "Move through the results from the search box"),
         Shortcut("Enter", "Search now; on a result (or one reached with ↑/↓), open it"),
+        Shortcut("F3, Shift+F3", "In a comparison: the next, the previous matched pair"),
+        Shortcut("Ctrl+], Ctrl+[", "In a comparison: stricter, looser sentence matching"),
     ]
     return listed

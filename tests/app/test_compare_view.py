@@ -11,7 +11,7 @@ from PySide6.QtGui import QColor, QDragEnterEvent, QDropEvent, QTextCursor
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
-from app.compare_view import SLIDER_MAX, SLIDER_MIN, CompareView, Side
+from app.compare_view import SLIDER_MAX, SLIDER_MIN, THRESHOLD_STEP, CompareView, Side
 from app.compare_widgets import PASSAGE_MIME
 from app.service import LibraryService
 from index import Embedder, Library, Passage
@@ -110,6 +110,18 @@ def test_the_threshold_slider_only_ever_removes_pairs(view: CompareView, qtbot: 
         view.slider.setValue(value)
         if len(view.pairs) == 1:
             assert view.status.text().startswith("1 sentence pair match at ")
+
+
+def test_keys_make_the_matching_stricter_or_looser(view: CompareView, qtbot: QtBot) -> None:
+    start = view.slider.value()
+    qtbot.keyClick(
+        view.left_pane.text, Qt.Key.Key_BracketRight, Qt.KeyboardModifier.ControlModifier
+    )
+    assert view.slider.value() == start + THRESHOLD_STEP
+    qtbot.keyClick(view.left_pane.text, Qt.Key.Key_BracketLeft, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(view.left_pane.text, Qt.Key.Key_BracketLeft, Qt.KeyboardModifier.ControlModifier)
+    assert view.slider.value() == start - THRESHOLD_STEP
+    assert view.threshold_label.text()  # says the new threshold
 
 
 def test_the_band_is_drawn_only_for_pairs(view: CompareView) -> None:
