@@ -179,10 +179,12 @@ class LibraryView(QWidget):
     Signals:
         remove_requested(object): the Story to remove from the library.
         add_requested(): the "+" button (add a folder).
+        open_requested(object): the Story to read, from its start (Enter or a double click).
     """
 
     remove_requested = Signal(object)
     add_requested = Signal()
+    open_requested = Signal(object)
 
     def __init__(self, model: StoriesModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -209,6 +211,9 @@ class LibraryView(QWidget):
         self.list.setSpacing(max(1, round(em * 0.08)))
         self.list.setAccessibleName("Stories")
         self.list.remove_requested.connect(self.remove_requested)
+        self.list.activated.connect(
+            lambda index: self.open_requested.emit(model.story(index.row()))
+        )
 
         header = QHBoxLayout()
         header.setContentsMargins(round(em * 0.9), round(em * 0.9), round(em * 0.5), 0)

@@ -144,6 +144,7 @@ class MainWindow(QMainWindow):
         search.cleared.connect(self._cleared)
         search.hit_selected.connect(self._hit_selected)
         search.hit_activated.connect(lambda _hit: self.reader.text.setFocus())
+        self.library.open_requested.connect(self._open_story)
         search.more_like_this.connect(lambda hit: s.similar(hit.passage))
         search.add_folder_requested.connect(self.choose_folder)
         self.reader.more_like_this.connect(s.similar)
@@ -364,6 +365,12 @@ class MainWindow(QMainWindow):
 
     def _hit_selected(self, hit: Hit | None) -> None:
         self.reader.show_hit(hit, self.search.matches_of(hit) if hit else ())
+
+    def _open_story(self, story: Story) -> None:
+        """A story opened from the library: read from its start, the keyboard in the reader."""
+        self.comparisons.close(to_search=True)
+        self.reader.show_story(story.id)
+        self.reader.text.setFocus()
 
     def _comparison_closed(self) -> None:
         self.act.close_compare.setEnabled(False)

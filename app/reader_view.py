@@ -195,6 +195,20 @@ class ReaderView(QWidget):
         else:
             self._service.load_story(passage.story_id, self._story_loaded)
 
+    def show_story(self, story_id: int) -> None:
+        """Open a story at its beginning (its first passage highlighted)."""
+        document = self._stories.get(story_id)
+        if document is not None:
+            self._first_passage_of(document)
+        else:
+            self._service.load_story(story_id, self._first_passage_of)
+
+    def _first_passage_of(self, document: StoryDocument) -> None:
+        self._stories[document.story.id] = document
+        if document.passages:
+            self.show_passage(document.passages[0])
+            self.text.verticalScrollBar().setValue(0)
+
     def clear(self) -> None:
         self._wanted = None
         self.passage = None

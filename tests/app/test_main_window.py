@@ -147,6 +147,21 @@ def test_enter_as_live_results_appear_keeps_the_keyboard_in_the_box(
     assert box.text() == "a dancer doubts herself"
 
 
+def test_enter_on_a_story_in_the_library_opens_it_at_its_start(
+    qtbot: QtBot, open_window: OpenWindow, library_copy: Path
+) -> None:
+    window = open_window(library_copy)
+    stories = window.library.list
+    row = [s.title for s in window.stories.stories()].index("Camilla Roche")
+    stories.setFocus()
+    stories.setCurrentIndex(window.stories.index(row, 0))
+    qtbot.keyClick(stories, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.reader.passage is not None, timeout=READY_MS)
+    assert window.reader.passage.story_title == "Camilla Roche"
+    assert window.reader.passage.ordinal == 0
+    assert window.reader.text.hasFocus()
+
+
 def test_a_query_typed_before_the_model_is_ready_is_answered_once_it_is(
     qtbot: QtBot, open_window: OpenWindow, library_copy: Path
 ) -> None:
