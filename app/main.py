@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QApplication
 from app.main_window import MainWindow
 from app.service import LibraryService, SearchResult
 from app.settings import Settings
+from app.system_check import window_blockers
 from app.theme import apply_theme
 
 if TYPE_CHECKING:  # the engine loads in workers, after the window is up
@@ -64,7 +65,11 @@ def run_app(
     config_dir: Path | None = None,
 ) -> int:
     """Show the window, load in the background, and run until it is closed. Returns the exit
-    status."""
+    status (1 at once, with the packages to install, where Qt's X11 libraries are missing)."""
+    blocker = window_blockers()
+    if blocker is not None:
+        print(blocker, file=sys.stderr)
+        return 1
     QGuiApplication.setHighDpiScaleFactorRoundingPolicy(
         Qt.HighDpiScaleFactorRoundingPolicy.PassThrough
     )
