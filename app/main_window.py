@@ -3,6 +3,7 @@ LibraryService. The views do the work; this module only connects them."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -22,6 +23,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QSplitter,
     QStackedWidget,
+    QWidget,
 )
 
 from app.build_status import BuildStatus, describe_report
@@ -118,6 +120,7 @@ class MainWindow(QMainWindow):
             self, self.act, edit=self._view_actions(), result_menu=self.search.list.context_actions
         )
         self._connect()
+        self._set_tab_order()
         em = self.fontMetrics().height()
         self.resize(_first_size(self, em))
         self.splitter.setSizes([em * 13, em * 26, em * 33])
@@ -125,6 +128,26 @@ class MainWindow(QMainWindow):
         # Typing at once searches; otherwise the first toolbar button held the keyboard and a
         # space in the query pressed "Add folder".
         self.search.box.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def tab_order(self) -> list[QWidget]:
+        """Where Tab goes, pane by pane as they stand, left to right: the library, the search
+        and its results, the reader."""
+        return [
+            self.library.add_button,
+            self.library.list,
+            self.search.box,
+            self.search.list,
+            self.search.more_button,
+            self.reader.previous_button,
+            self.reader.next_button,
+            self.reader.more_button,
+            self.reader.text,
+        ]
+
+    def _set_tab_order(self) -> None:
+        chain = self.tab_order()
+        for before, after in itertools.pairwise(chain):
+            QWidget.setTabOrder(before, after)
 
     def _connect(self) -> None:
         s, search = self.service, self.search

@@ -202,3 +202,22 @@ def test_an_unchecked_box_stands_out_in_both_themes(qtbot: QtBot) -> None:
             assert contrast >= 60, f"{theme}: the box differs from its background by {contrast}"
     finally:
         apply_theme(app, "system")
+
+
+def test_tab_goes_through_the_panes_left_to_right(
+    qtbot: QtBot, open_window: OpenWindow, library_copy: Path
+) -> None:
+    """From the library's + through its stories, the search box, the results and the
+    reader, and round again: the sidebar is no longer reached last."""
+    window = open_window(library_copy)
+    search(qtbot, window)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    expected = [w for w in window.tab_order() if w.isVisible() and w.isEnabled()]
+    expected[0].setFocus()
+    visited = []
+    for _ in range(len(expected)):
+        visited.append(QApplication.focusWidget())
+        window.focusNextChild()
+    assert visited == expected
+    assert QApplication.focusWidget() is expected[0]  # round again
