@@ -111,6 +111,7 @@ class _TableDialog(QDialog):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setWordWrap(False)
         self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(round(em * 1.5))
         self.table.horizontalHeader().setSectionResizeMode(
             0, QHeaderView.ResizeMode.ResizeToContents
         )
@@ -125,7 +126,17 @@ class _TableDialog(QDialog):
         layout.addWidget(explanation)
         layout.addWidget(self.table, 1)
         layout.addWidget(buttons)
-        self.resize(QSize(em * 40, em * 22))
+        self.resize(QSize(em * 40, self._height_for_every_row(em)))
+
+    def _height_for_every_row(self, em: int) -> int:
+        """Tall enough to show every row without scrolling, up to most of the screen (the
+        shortcut list showed six rows at a time)."""
+        table = self.table
+        rows = sum(table.rowHeight(r) for r in range(self.model.rowCount()))
+        wanted = self.sizeHint().height() - table.sizeHint().height()  # all but the table
+        wanted += rows + table.horizontalHeader().sizeHint().height() + 2 * table.frameWidth()
+        screen = self.screen().availableGeometry().height() if self.screen() else em * 50
+        return max(em * 14, min(wanted + em // 2, round(screen * 0.85)))
 
 
 class SkippedDialog(_TableDialog):

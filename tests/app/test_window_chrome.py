@@ -10,6 +10,7 @@ from PySide6.QtGui import QAction, QColor, QImage, QPainter, QPalette
 from PySide6.QtWidgets import QApplication, QMenu, QStyle, QStyleOptionViewItem
 from pytestqt.qtbot import QtBot
 
+from app.dialogs import ShortcutsDialog
 from app.settings import Settings
 from app.theme import DARK, LIGHT, apply_theme, colors
 from tests.app.conftest import READY_MS, OpenWindow
@@ -221,3 +222,17 @@ def test_tab_goes_through_the_panes_left_to_right(
         window.focusNextChild()
     assert visited == expected
     assert QApplication.focusWidget() is expected[0]  # round again
+
+
+def test_the_shortcut_list_shows_every_row_at_once(
+    qtbot: QtBot, open_window: OpenWindow, library_copy: Path
+) -> None:
+    window = open_window(library_copy)
+    dialog = ShortcutsDialog(window.shortcuts(), window)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    screen = dialog.screen().availableGeometry().height()
+    assert dialog.model.rowCount() > 15
+    everything_fits = dialog.table.verticalScrollBar().maximum() == 0
+    assert everything_fits or dialog.height() == round(screen * 0.85)  # or most of the screen
+    dialog.close()
