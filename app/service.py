@@ -15,7 +15,7 @@ from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QThreadPool, Signal
 
@@ -26,6 +26,7 @@ __all__ = ["LibraryService", "SearchResult", "StoryDocument", "describe", "pause
 
 if TYPE_CHECKING:
     from index import BuildReport, Embedder, Hit, Library, Passage, Story
+    from index.store.build_record import Skipped
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,7 @@ class _Opened:
     samples: Path | None  # the sample stories to index, on a first run with no index yet
     built_with: tuple[str, str] | None = None  # (name, reference) of the model that built an
     # index the chosen model cannot search
-    skipped: list[Any] = field(default_factory=list)  # files its last build left out
+    skipped: list[Skipped] = field(default_factory=list)  # files its last build left out
 
 
 class LibraryService(JobRunner):
@@ -134,8 +135,7 @@ class LibraryService(JobRunner):
         self.model = model
         self.precision = precision
         self._previous_model: tuple[str | None, str] | None = None  # while reloading
-        # The files the open index's last build left out, with why (each has .path, .reason).
-        self.skipped: list[Any] = []
+        self.skipped: list[Skipped] = []  # what the open index's last build left out, and why
         self._model_loaded = False
         self._opened = False
         self._searching = False
@@ -482,7 +482,7 @@ def _open(
         problem,
         None,
         built_with,
-        list(library.skipped()),
+        library.skipped(),
     )
 
 

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from index.build.readers import (
-    Skipped,
     StoryText,
     UnreadableStory,
     discover,
@@ -31,7 +30,7 @@ from index.embed.model import Embedder
 from index.embed.sentences import embed_with_sentences
 from index.errors import REBUILD_ADVICE, IndexCorrupt, IndexIncompatible, StorylensError
 from index.paths import path_text
-from index.store.build_record import SkippedFile, read_build_record, write_build_record
+from index.store.build_record import Skipped, read_build_record, write_build_record
 from index.store.database import SCHEMA_VERSION, NewPassage, Store, StoryRow
 from index.store.generations import (
     DATABASE_NAME,
@@ -608,8 +607,7 @@ def _write_generation(
         kill_point("while-saving")
         write_search_files(partial, store, sentences)
         _write_tokens(partial, old_tokens, token_codec, kept, new_codes)
-        skipped = [SkippedFile(path_text(f.path), f.reason) for f in report.skipped]
-        write_build_record(partial, sources, excluded, embedder.model_ref, skipped)
+        write_build_record(partial, sources, excluded, embedder.model_ref, report.skipped)
     finally:
         store.close()
     index.write(partial / VECTORS_NAME)

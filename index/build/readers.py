@@ -22,6 +22,7 @@ from pathlib import Path
 
 from index.build import formats
 from index.paths import path_text
+from index.store.build_record import Skipped
 
 # A long novel as plain text is 1-3 MB; an EPUB or PDF of one with a cover and some
 # illustrations stays well under 50 MB. Beyond that the file is almost surely not a story
@@ -44,14 +45,6 @@ SUPPORTED_SUFFIXES: frozenset[str] = frozenset(_FORMAT_BY_SUFFIX)
 _WORD_SEPARATORS = re.compile(r"[\s_-]+")
 _SPACES_AND_UNDERSCORES = re.compile(r"[\s_]+")
 _LINE_BREAKS = re.compile(r"\r\n?")
-
-
-@dataclass(frozen=True)
-class Skipped:
-    """A path left out of the index, with a one-line reason shown to people."""
-
-    path: Path
-    reason: str
 
 
 @dataclass(frozen=True)

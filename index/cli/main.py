@@ -317,7 +317,7 @@ def _cmd_info(args: argparse.Namespace) -> int:
                 ],
                 "passages": info.passages,
                 "sources": info.sources,
-                "skipped": [{"path": f.path, "reason": f.reason} for f in skipped],
+                "skipped": [{"path": str(f.path), "reason": f.reason} for f in skipped],
                 "meta": info.meta,
             },
             sys.stdout,

@@ -31,7 +31,7 @@ from index.search.query import ParsedQuery, literal_query, parse_query
 from index.search.rerank import RERANK_DEPTH, Reranker
 from index.search.results import Hit, IndexInfo, Passage, Story, Why
 from index.search.token_match import QueryTokens, TokenMatcher, query_tokens
-from index.store.build_record import SkippedFile, read_build_record
+from index.store.build_record import Skipped, read_build_record
 from index.store.database import PassageRow, StoryRow
 from index.store.generation import Generation
 from index.store.generations import IndexDir
@@ -102,7 +102,7 @@ class Library:
             raise
         return cls(layout, generation, embedder)
 
-    def skipped(self) -> list[SkippedFile]:
+    def skipped(self) -> list[Skipped]:
         """The files the build that made this index left out, and why (none from an index
         built before they were recorded)."""
         try:

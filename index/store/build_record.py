@@ -12,14 +12,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from index.paths import path_text
+
 SOURCES_NAME = "sources.json"
 
 
 @dataclass(frozen=True)
-class SkippedFile:
-    """A file the build left out, with the one-line reason it gave."""
+class Skipped:
+    """A path left out of the index, with a one-line reason shown to people: what a build
+    reports (index/build/readers.py) and what its record keeps."""
 
-    path: str
+    path: Path
     reason: str
 
 
@@ -28,7 +31,7 @@ class BuildRecord:
     sources: list[str]
     excluded: set[str]
     model_ref: str | None
-    skipped: list[SkippedFile]
+    skipped: list[Skipped]
 
 
 def write_build_record(
@@ -36,13 +39,13 @@ def write_build_record(
     sources: Iterable[str],
     excluded: Iterable[str],
     model_ref: str,
-    skipped: Iterable[SkippedFile],
+    skipped: Iterable[Skipped],
 ) -> None:
     record = {
         "sources": list(sources),
         "excluded": sorted(excluded),
         "model_ref": model_ref,
-        "skipped": [{"path": s.path, "reason": s.reason} for s in skipped],
+        "skipped": [{"path": path_text(s.path), "reason": s.reason} for s in skipped],
     }
     (generation / SOURCES_NAME).write_text(json.dumps(record, indent=1) + "\n", "utf-8")
 
@@ -55,5 +58,5 @@ def read_build_record(generation: Path) -> BuildRecord:
         sources=[str(s) for s in record["sources"]],
         excluded={str(e) for e in record["excluded"]},
         model_ref=record.get("model_ref"),
-        skipped=[SkippedFile(str(s["path"]), str(s["reason"])) for s in record.get("skipped", [])],
+        skipped=[Skipped(Path(s["path"]), str(s["reason"])) for s in record.get("skipped", [])],
     )

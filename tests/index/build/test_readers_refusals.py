@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from index.build import readers
-from index.build.readers import MAX_FILE_BYTES, Skipped, UnreadableStory, discover, read_story
+from index.build.readers import MAX_FILE_BYTES, UnreadableStory, discover, read_story
+from index.store.build_record import Skipped
 from tests.index.build.story_files import write_blank_pdf, write_docx, write_epub, write_pdf
 
 RUNNING_AS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
