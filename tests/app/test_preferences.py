@@ -9,6 +9,7 @@ import pytest
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 from pytestqt.qtbot import QtBot
 
+from app.main_window import MainWindow
 from app.preferences import Choices, PreferencesDialog
 from app.settings import Settings
 from tests.app.conftest import QUERY, READY_MS, OpenWindow
@@ -96,6 +97,15 @@ def test_ok_applies_and_saves_the_choices_and_cancel_changes_nothing(
         window.set_theme("system")  # the palette is the whole test session's
 
 
+def choose_another_model(qtbot: QtBot, window: MainWindow, model: Path) -> list[object]:
+    """Choose `model` in Preferences for a library built with the bundled one; what the
+    service's model_mismatch says."""
+    chosen = replace(Choices.of(window.settings), model=str(model))
+    with qtbot.waitSignal(window.service.model_mismatch, timeout=READY_MS) as mismatch:
+        window.apply_preferences(chosen)
+    return list(mismatch.args or [])
+
+
 def answer_model_question(qtbot: QtBot, window: object, button_text: str) -> None:
     """Click `button_text` in the question the window asks when the chosen model is not the
     library's."""
@@ -122,10 +132,8 @@ def test_another_model_is_loaded_and_the_library_rebuilt_with_it_when_asked(
     dense_model: Path,
 ) -> None:
     window = open_window(library_copy)
-    chosen = Choices.of(window.settings)
-    with qtbot.waitSignal(window.service.model_mismatch, timeout=READY_MS) as mismatch:
-        window.apply_preferences(replace(chosen, model=str(dense_model)))
-    assert mismatch.args == ["all-MiniLM-L6-v2", "default", dense_model.name]
+    mismatch = choose_another_model(qtbot, window, dense_model)
+    assert mismatch == ["all-MiniLM-L6-v2", "default", dense_model.name]
     assert Settings.load(config_dir).model == str(dense_model)
     with qtbot.waitSignal(window.service.build_finished, timeout=BUILD_MS):
         answer_model_question(qtbot, window, f"Rebuild with {dense_model.name}")
@@ -144,9 +152,7 @@ def test_keeping_the_librarys_model_goes_back_to_it(
     dense_model: Path,
 ) -> None:
     window = open_window(library_copy)
-    chosen = Choices.of(window.settings)
-    with qtbot.waitSignal(window.service.model_mismatch, timeout=READY_MS):
-        window.apply_preferences(replace(chosen, model=str(dense_model)))
+    choose_another_model(qtbot, window, dense_model)
     with qtbot.waitSignal(window.service.library_changed, timeout=READY_MS) as reopened:
         answer_model_question(qtbot, window, "Keep all-MiniLM-L6-v2")
     assert len(reopened.args[0]) == 4  # the library open again, with the model that built it
