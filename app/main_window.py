@@ -32,7 +32,7 @@ from app.dialogs import AboutDialog, Shortcut, ShortcutsDialog, SkippedDialog
 from app.icons import app_icon
 from app.library_view import LibraryView, StoriesModel
 from app.menus import Actions, install_menus, list_shortcuts, paint_icons
-from app.preferences import Choices, PreferencesDialog
+from app.preferences import Choices, PreferencesDialog, precision_name
 from app.reader_view import ReaderView
 from app.search_view import UNAVAILABLE_PLACEHOLDER, EmptyState, SearchView
 from app.service import LibraryService, SearchResult
@@ -435,8 +435,6 @@ class MainWindow(QMainWindow):
         self.settings.results_per_search = chosen.results_per_search
         if chosen.theme != before.theme:
             self.set_theme(chosen.theme)  # saves the settings too
-            for action in self.act.themes.actions():
-                action.setChecked(action.data() == chosen.theme)
         self.settings.save()
         if chosen.results_per_search != before.results_per_search:
             self.search.rerun()
@@ -464,7 +462,7 @@ class MainWindow(QMainWindow):
         self.settings.save()
         embedder = self.service.embedder
         if embedder is not None:
-            precision = {"fp32": "float32", "bf16": "bfloat16"}.get(embedder.precision)
+            precision = precision_name(embedder.precision)
             self.statusBar().showMessage(f"Model {embedder.name} ready, in {precision}.", 10_000)
 
     def _offer_rebuild_with_chosen_model(self, built_with: str, its_ref: str, chosen: str) -> None:
@@ -489,16 +487,19 @@ class MainWindow(QMainWindow):
                 return
             self.settings.model = None if its_ref == BUILT_IN_MODEL_REF else its_ref
             self.settings.save()
-            keep = (self.settings.model, self.settings.precision)
-            if self.service.reload(model=keep[0], precision=keep[1]):
-                self._reloading = keep
+            libraries = (self.settings.model, self.settings.precision)
+            if self.service.reload(model=libraries[0], precision=libraries[1]):
+                self._reloading = libraries
 
         box.finished.connect(finished)
         box.open()
 
     def set_theme(self, theme: Theme) -> None:
+        """Apply and remember `theme`; View > Theme shows it, whoever chose it."""
         self.settings.theme = theme
         self.settings.save()
+        for action in self.act.themes.actions():
+            action.setChecked(action.data() == theme)
         app = QApplication.instance()
         if isinstance(app, QApplication):
             apply_theme(app, theme)

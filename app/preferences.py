@@ -41,6 +41,11 @@ PRECISION_NAMES: dict[Precision, str] = {
 }
 
 
+def precision_name(precision: str) -> str:
+    """A precision as people read it ("bf16" -> "bfloat16")."""
+    return {"fp32": "float32", "bf16": "bfloat16"}.get(precision, precision)
+
+
 @dataclass(frozen=True)
 class Choices:
     """What the dialog lets a person change."""
@@ -97,8 +102,7 @@ class PreferencesDialog(QDialog):
         self.precision.setCurrentIndex(PRECISIONS.index(current.precision))
         note = "Float32 and bfloat16 rank alike; an index built in one is searched in the other."
         if running is not None:
-            now = {"fp32": "float32", "bf16": "bfloat16"}.get(running, running)
-            note += f" The model runs in {now} now."
+            note += f" The model runs in {precision_name(running)} now."
         self.precision_note = QLabel(note)
         self.precision_note.setWordWrap(True)
 

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 from pytestqt.qtbot import QtBot
 
 from app.main_window import MainWindow
-from app.preferences import Choices, PreferencesDialog
+from app.preferences import Choices, PreferencesDialog, precision_name
 from app.settings import Settings
 from tests.app.conftest import QUERY, READY_MS, OpenWindow
 
@@ -68,7 +68,8 @@ def test_ok_applies_and_saves_the_choices_and_cancel_changes_nothing(
         dialog = preferences_of(qtbot, window)
         assert dialog.choices() == Choices.of(window.settings)
         assert window.service.embedder is not None
-        running = {"fp32": "float32", "bf16": "bfloat16"}[window.service.embedder.precision]
+        running = precision_name(window.service.embedder.precision)
+        assert running in ("float32", "bfloat16")
         assert f"runs in {running}" in dialog.precision_note.text()
         dialog.results.setValue(2)
         dialog.theme.setCurrentIndex(dialog.theme.findData("dark"))
