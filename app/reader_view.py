@@ -346,9 +346,19 @@ class ReaderView(QWidget):
         return super().eventFilter(watched, event)
 
     def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.PaletteChange and self._document and self._wanted:
+        if event.type() == QEvent.Type.PaletteChange and self._showing_what_is_wanted():
+            assert self._document is not None
             self._display(self._document)  # the highlight colours follow the theme
         super().changeEvent(event)
+
+    def _showing_what_is_wanted(self) -> bool:
+        """False while the story of the passage asked for is still loading: the one on screen
+        is another story, and the passage's positions mean nothing in it."""
+        return (
+            self._document is not None
+            and self._wanted is not None
+            and self._wanted[0].story_id == self._document.story.id
+        )
 
     def _more_like_this(self) -> None:
         if self.passage is not None:

@@ -116,6 +116,34 @@ def test_paraphrased_query_shows_the_right_passage_first_and_the_reader_scrolls_
     assert cursor_rect.top() > 0  # what comes before the passage stays readable above it
 
 
+def test_a_theme_change_while_another_story_loads_keeps_the_shown_highlight(
+    qtbot: QtBot, open_window: OpenWindow, library_copy: Path
+) -> None:
+    """The reader re-colours its highlight when the theme changes; if that happens while the
+    next result's story is still loading, the passage it waits for must not be marked in the
+    story still on screen (positions past its end made Qt warn, CI stop 21)."""
+    window = open_window(library_copy)
+    search(qtbot, window)
+    reader = window.reader
+    first = window.search.model.hit(0)
+    qtbot.waitUntil(lambda: reader.passage is not None and reader.passage.id == first.passage.id)
+    shown = reader.highlight_range()
+    other = next(
+        window.search.model.hit(row).passage
+        for row in range(window.search.model.rowCount())
+        if window.search.model.hit(row).passage.story_id != first.passage.story_id
+    )
+    reader.show_passage(other)  # its story loads in a worker: not yet here
+    window.set_theme("dark")
+    assert reader.highlight_range() == shown
+    qtbot.waitUntil(lambda: reader.passage is not None and reader.passage.id == other.id)
+    text = reader.text.toPlainText()
+    assert reader.highlight_range() == (
+        utf16_index(text, other.start),
+        utf16_index(text, other.end),
+    )
+
+
 def test_arrow_keys_in_the_search_box_move_through_the_results_and_enter_opens(
     qtbot: QtBot, open_window: OpenWindow, library_copy: Path
 ) -> None:
