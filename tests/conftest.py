@@ -19,6 +19,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+SEEDS_TITLES = {"Sofia Kalejs", "Sofia Kalmurzaeva", "Romy Baktybekova", "Camilla Roche"}
 REAL_MODEL_FIXTURES = {
     "embedder",
     "seed_index",

@@ -95,6 +95,19 @@ def _parser() -> argparse.ArgumentParser:
         help="the model's arithmetic: bf16 where the CPU has it natively, else fp32 (auto, the "
         "default), or either by name",
     )
+    # Commands that look in part of the library: stories by name, collections by folder.
+    chooses_stories = argparse.ArgumentParser(add_help=False)
+    chooses_stories.add_argument(
+        "--story", action="append", help="only this story, by title or file name (repeatable)"
+    )
+    chooses_stories.add_argument(
+        "--in",
+        dest="collections",
+        action="append",
+        metavar="COLLECTION",
+        help="only the stories of this collection: a folder added (its name or path), "
+        '"Sample stories" or "Single stories" (repeatable; `storylens info` lists them)',
+    )
 
     p = sub.add_parser(
         "index",
@@ -108,11 +121,12 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(run=_cmd_index)
 
     p = sub.add_parser(
-        "search", parents=[after, runs_model], help="passages closest in meaning to a query"
+        "search",
+        parents=[after, runs_model, chooses_stories],
+        help="passages closest in meaning to a query",
     )
     p.add_argument("query", nargs="?", help="what you are looking for, in plain language")
     p.add_argument("-k", type=int, default=5, help="number of results (default 5)")
-    p.add_argument("--story", action="append", help="only this story (repeatable)")
     p.add_argument("--json", action="store_true", help="JSON output (see README)")
     p.add_argument("--queries", type=Path, help="a file of queries, one per line: JSON Lines out")
     p.add_argument(
@@ -125,7 +139,9 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(run=_cmd_search)
 
     p = sub.add_parser(
-        "similar", parents=[after, runs_model], help='"more like this": passages close to a passage'
+        "similar",
+        parents=[after, runs_model, chooses_stories],
+        help='"more like this": passages close to a passage',
     )
     p.add_argument("passage_id", type=int)
     p.add_argument("-k", type=int, default=5)
@@ -194,7 +210,7 @@ def _cmd_search(args: argparse.Namespace) -> int:
         print("storylens search: give a query or --queries FILE (not both)", file=sys.stderr)
         return EXIT_USAGE
     with Library.open(args.index, precision=args.precision) as lib:
-        story_ids = [lib.find_story(name).id for name in args.story] if args.story else None
+        story_ids = _chosen_stories(lib, args)
         if args.queries is not None:
             return _search_many(lib, args.queries, args.k, story_ids, sys.stdout, mode=args.mode)
         answer = _Answer.of(lib, args.query, args.k, story_ids, args.mode, context=args.json)
@@ -205,6 +221,15 @@ def _cmd_search(args: argparse.Namespace) -> int:
                 print(answer.relaxed_line(), end="\n\n")
             print_hits(answer.hits, sys.stdout)
     return EXIT_OK
+
+
+def _chosen_stories(lib: Any, args: argparse.Namespace) -> list[int] | None:
+    """The stories `--story` and `--in` name together; None when neither is given (all)."""
+    if not args.story and not args.collections:
+        return None
+    chosen = [lib.find_story(name).id for name in args.story or ()]
+    chosen += lib.stories_in(args.collections) if args.collections else []
+    return list(dict.fromkeys(chosen))
 
 
 def _search_many(
@@ -261,7 +286,11 @@ def _cmd_similar(args: argparse.Namespace) -> int:
 
     with Library.open(args.index, precision=args.precision) as lib:
         hits = lib.similar(
-            args.passage_id, k=args.k, other_stories=args.other_stories, context=args.json
+            args.passage_id,
+            k=args.k,
+            other_stories=args.other_stories,
+            stories=_chosen_stories(lib, args),
+            context=args.json,
         )
         if args.json:
             _dump(
@@ -299,6 +328,7 @@ def _cmd_info(args: argparse.Namespace) -> int:
     with Library.open(args.index) as lib:
         info = lib.info()
         stories = lib.stories()
+        collections = lib.collections()
         skipped = lib.skipped()
     if args.json:
         _dump(
@@ -317,6 +347,16 @@ def _cmd_info(args: argparse.Namespace) -> int:
                 ],
                 "passages": info.passages,
                 "sources": info.sources,
+                "collections": [
+                    {
+                        "name": c.name,
+                        "folder": c.folder,
+                        "roots": list(c.roots),
+                        "story_ids": list(c.story_ids),
+                        "samples": c.samples,
+                    }
+                    for c in collections
+                ],
                 "skipped": [{"path": str(f.path), "reason": f.reason} for f in skipped],
                 "meta": info.meta,
             },
@@ -330,11 +370,16 @@ def _cmd_info(args: argparse.Namespace) -> int:
     )
     print(f"Built       {info.meta.get('built_at')}")
     print(f"Stories     {info.stories}    Passages {info.passages}")
-    for source in info.sources:
-        print(f"Source      {source}")
-    for story in stories:
-        note = "  [source offline]" if story.offline else ""
-        print(f"  {story.title}  ({story.passage_count} passages)  {story.path}{note}")
+    by_id = {story.id: story for story in stories}
+    for collection in collections:
+        where = f"  {collection.folder}" if collection.folder else ""
+        count = len(collection.story_ids)
+        stories_word = "story" if count == 1 else "stories"
+        print(f"Collection  {collection.name}  ({count} {stories_word}){where}")
+        for story_id in collection.story_ids:
+            story = by_id[story_id]
+            note = "  [source offline]" if story.offline else ""
+            print(f"  {story.title}  ({story.passage_count} passages)  {story.path}{note}")
     for left_out in skipped:
         print(f"Skipped     {left_out.path}: {left_out.reason}")
     return EXIT_OK

@@ -23,7 +23,7 @@ import numpy as np
 
 from index.embed.model import Embedder, Vectors
 from index.errors import IndexCorrupt, IndexIncompatible, QueryError
-from index.paths import path_from_text
+from index.paths import bundled_seeds_dir, path_from_text, path_text
 from index.search.candidates import Ranker
 from index.search.explain import explain
 from index.search.fusion import MODES, Candidates, Mode, Ranked, SearchSettings
@@ -32,6 +32,7 @@ from index.search.rerank import RERANK_DEPTH, Reranker
 from index.search.results import Hit, IndexInfo, Passage, Story, Why
 from index.search.token_match import QueryTokens, TokenMatcher, query_tokens
 from index.store.build_record import Skipped, read_build_record
+from index.store.collections import Collection, group_stories
 from index.store.database import PassageRow, StoryRow
 from index.store.generation import Generation
 from index.store.generations import IndexDir
@@ -66,6 +67,7 @@ class Library:
         self.embedder = embedder
         with generation.database() as database:
             self._stories = {row.id: row for row in database.stories()}
+            self._sources = database.sources()[0]
         self._offline = {
             row.id for row in self._stories.values() if not path_from_text(row.path).is_file()
         }
@@ -133,15 +135,14 @@ class Library:
     # -- browsing -----------------------------------------------------------------------------
 
     def info(self) -> IndexInfo:
-        with self._generation.database() as database:
-            return IndexInfo(
-                path=self.layout.path,
-                generation=self.generation.name,
-                stories=len(self._stories),
-                passages=len(self._generation.vectors),
-                meta=dict(self._generation.meta),
-                sources=database.sources()[0],
-            )
+        return IndexInfo(
+            path=self.layout.path,
+            generation=self.generation.name,
+            stories=len(self._stories),
+            passages=len(self._generation.vectors),
+            meta=dict(self._generation.meta),
+            sources=list(self._sources),
+        )
 
     def stories(self) -> list[Story]:
         """Every story, each marked offline when its file cannot be found now."""
@@ -164,6 +165,27 @@ class Library:
         if passage_id not in found:
             raise QueryError(f"No passage {passage_id} in this index.")
         return found[passage_id]
+
+    def collections(self) -> list[Collection]:
+        """The stories grouped by the folder they were added with (index/store/collections.py),
+        in the order the folders were added."""
+        return group_stories(
+            ((row.id, row.path) for row in self._stories.values()),
+            self._sources,
+            samples_root=path_text(bundled_seeds_dir()),
+        )
+
+    def stories_in(self, names: Sequence[str]) -> list[int]:
+        """The ids of the stories in the collections named (for `--in`), in library order."""
+        collections = self.collections()
+        chosen: set[int] = set()
+        for name in names:
+            found = [c for c in collections if c.matches(name)]
+            if not found:
+                known = "; ".join(c.name for c in collections) or "none"
+                raise QueryError(f"No collection is called {name!r}. Collections: {known}")
+            chosen.update(found[0].story_ids)
+        return [story_id for story_id in self._stories if story_id in chosen]
 
     def find_story(self, name: str) -> Story:
         """A story by title or file name, case-insensitively; for --story on the command line."""

@@ -16,7 +16,6 @@ from app.main_window import MainWindow
 from app.settings import Settings
 
 QUERY = "her dad, long gone from her life, turns up after the show to say sorry"
-SEEDS_TITLES = {"Sofia Kalejs", "Sofia Kalmurzaeva", "Romy Baktybekova", "Camilla Roche"}
 POOL_WAIT_MS = 60_000
 READY_MS = 60_000
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from index.cli.main import main
+from tests.conftest import SEEDS_TITLES
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -358,3 +359,55 @@ def test_precision_is_chosen_on_the_command_line_and_recorded(
     found = storylens("search", "mending nets", "--precision", "bf16", "--json", index=cli_index)
     assert found.returncode == 0, found.stderr
     assert storylens("index", "--precision", "int8", index=cli_index).returncode == 2
+
+
+def test_in_limits_search_and_similar_to_a_collection(tmp_path: Path) -> None:
+    drafts = tmp_path / "drafts"
+    drafts.mkdir()
+    (drafts / "harbour.txt").write_text(
+        "The fisherman mended his nets at dawn while the gulls argued over the harbour.", "utf-8"
+    )
+    loose = tmp_path / "letter.txt"
+    loose.write_text("Dear sister, the orchard bloomed early and the bees came back.", "utf-8")
+    where = tmp_path / "ix"
+    built = storylens("index", str(ROOT / "seeds"), str(drafts), str(loose), index=where)
+    assert built.returncode == 0, built.stderr
+
+    info = json.loads(storylens("info", "--json", index=where).stdout)
+    collections = {c["name"]: c for c in info["collections"]}
+    assert list(collections) == ["Sample stories", "drafts", "Single stories"]
+    assert collections["Sample stories"]["samples"]
+    assert len(collections["Sample stories"]["story_ids"]) == 4
+    assert collections["drafts"]["folder"] == str(drafts)
+    listed = storylens("info", index=where).stdout
+    assert f"Collection  drafts  (1 story)  {drafts}" in listed
+
+    only_drafts = storylens("search", "a dancer on stage", "--in", "drafts", "--json", index=where)
+    assert only_drafts.returncode == 0, only_drafts.stderr
+    assert {h["story"] for h in json.loads(only_drafts.stdout)["hits"]} == {"Harbour"}
+    both = storylens(
+        "search",
+        "fishing nets",
+        "--in",
+        str(drafts),
+        "--in",
+        "single stories",
+        "--json",
+        index=where,
+    )
+    assert {h["story"] for h in json.loads(both.stdout)["hits"]} == {"Harbour", "Letter"}
+    samples = storylens(
+        "search", "fishing nets", "--in", "Sample stories", "-k", "10", "--json", index=where
+    )
+    hits = json.loads(samples.stdout)["hits"]
+    assert hits and {h["story"] for h in hits} <= SEEDS_TITLES
+    similar = storylens(
+        "similar", str(hits[0]["passage_id"]), "--in", "drafts", "--json", index=where
+    )
+    assert {h["story"] for h in json.loads(similar.stdout)["hits"]} == {"Harbour"}
+
+    unknown = storylens("search", "nets", "--in", "nowhere", index=where)
+    assert unknown.returncode == 1
+    assert unknown.stderr.count("\n") == 1
+    assert "No collection is called 'nowhere'" in unknown.stderr
+    assert "Sample stories; drafts; Single stories" in unknown.stderr
