@@ -30,7 +30,7 @@ from app.build_status import BuildStatus, describe_report
 from app.comparisons import ComparisonPages
 from app.dialogs import AboutDialog, Shortcut, ShortcutsDialog, SkippedDialog
 from app.icons import app_icon
-from app.library_view import LibraryView, StoriesModel
+from app.library_view import LibraryModel, LibraryView, Removal
 from app.menus import Actions, install_menus, list_shortcuts, paint_icons
 from app.preferences import Choices, PreferencesDialog, precision_name
 from app.reader_view import ReaderView
@@ -68,7 +68,7 @@ class MainWindow(QMainWindow):
         self.setWindowIcon(app_icon())
         self.setAcceptDrops(True)
 
-        self.stories = StoriesModel(set(settings.unchecked_stories), self)
+        self.stories = LibraryModel(set(settings.unchecked_stories), self)
         self.library = LibraryView(self.stories, self)
         self.search = SearchView(self)
         self.reader = ReaderView(service, self)
@@ -123,7 +123,7 @@ class MainWindow(QMainWindow):
         self._set_tab_order()
         em = self.fontMetrics().height()
         self.resize(_first_size(self, em))
-        self.splitter.setSizes([em * 13, em * 26, em * 33])
+        self.splitter.setSizes([em * 15, em * 26, em * 33])
         self._restore_layout()
         # Typing at once searches; otherwise the first toolbar button held the keyboard and a
         # space in the query pressed "Add folder".
@@ -134,7 +134,8 @@ class MainWindow(QMainWindow):
         and its results, the reader."""
         return [
             self.library.add_button,
-            self.library.list,
+            self.library.filter,
+            self.library.tree,
             self.search.box,
             self.search.list,
             self.search.more_button,
@@ -245,17 +246,20 @@ class MainWindow(QMainWindow):
         self.service.add(chosen)
 
     def remove_current(self) -> None:
-        story = self.library.current_story()
-        if story is None:
-            self.statusBar().showMessage("Select a story in the list first.", STATUS_MS)
+        removal = self.library.selected_removal()
+        if removal is None:
+            self.statusBar().showMessage(
+                "Select stories or a folder in the library first.", STATUS_MS
+            )
         else:
-            self.confirm_remove(story)
+            self.confirm_remove(removal)
 
-    def confirm_remove(self, story: Story) -> None:
+    def confirm_remove(self, removal: Removal) -> None:
         box = QMessageBox(
             QMessageBox.Icon.Question,
-            "Remove story",
-            f"Remove “{story.title}” from the library?\n\nThe file itself stays where it is.",
+            "Remove from the library",
+            f"Remove {removal.what} from the library?\n\nThe files themselves stay where they "
+            "are; add them again at any time.",
             QMessageBox.StandardButton.Cancel,
             self,
         )
@@ -263,7 +267,7 @@ class MainWindow(QMainWindow):
 
         def finished(_result: int) -> None:
             if box.clickedButton() is remove:
-                self.service.remove([Path(story.path)])
+                self.service.remove(list(removal.paths))
 
         box.finished.connect(finished)
         box.open()
@@ -308,7 +312,7 @@ class MainWindow(QMainWindow):
     def _library_changed(self, stories: list[Story]) -> None:
         self._watch_sources()
         self.act.skipped.setEnabled(bool(self.service.skipped))  # kept by the index itself
-        self.stories.set_stories(stories)
+        self.stories.set_library(stories, self.service.contents.collections)
         if not self.service.model_loaded:  # the start-up worker failed; `failed` said why
             self.search.box.setPlaceholderText(UNAVAILABLE_PLACEHOLDER)
         passages = sum(s.passage_count for s in stories)
@@ -372,7 +376,11 @@ class MainWindow(QMainWindow):
 
     def _search(self, query: str) -> None:
         k = self.settings.results_per_search
-        self.service.search(query, stories=self.stories.checked_ids(), k=k)
+        chosen = self.stories.checked_ids()
+        if chosen == [] and self.stories.stories():
+            self.search.show_empty(EmptyState.NONE_CHECKED)
+            return
+        self.service.search(query, stories=chosen, k=k)
 
     def _cleared(self) -> None:
         if self.stories.stories():

@@ -36,7 +36,12 @@ ACTIONS = (
         "reindex", "&Re-index", ("F5",), "Index what changed in the library's files and folders"
     ),
     ActionSpec("rebuild", "Re&build index…", (), "Read and embed every story again"),
-    ActionSpec("remove", "Re&move story…", (), "Remove the selected story from the library"),
+    ActionSpec(
+        "remove",
+        "Re&move from library…",
+        (),
+        "Remove the selected stories or folder from the library",
+    ),
     ActionSpec(
         "skipped", "&Skipped files…", (), "The files the last indexing run left out", enabled=False
     ),

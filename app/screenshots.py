@@ -98,6 +98,7 @@ def take(out: Path, size: QSize = WINDOW) -> list[Path]:
     preferences.reject()
 
     written += _comparisons(window, out)
+    written += _library(window, out, work)
     window.settings.theme = "system"
     window.close()
     _settle(200)
@@ -127,6 +128,36 @@ def _comparisons(window: MainWindow, out: Path) -> list[Path]:
         _settle(3000)
         written.append(_save(window, out, "moment.png"))
         window.comparisons.close()
+    return written
+
+
+def _library(window: MainWindow, out: Path, work: Path) -> list[Path]:
+    """The library as a tree: two folders of stories beside the samples (copies of the sample
+    stories, sorted by who dances), one story left out of searches, a filter typed."""
+    import shutil
+
+    from index.paths import bundled_seeds_dir
+
+    folders = {
+        "Ballet drafts": ["sofia-kalejs.txt", "sofia-kalmurzaeva.txt"],
+        "Stage stories": ["camilla-roche.txt", "romy-baktybekova.txt"],
+    }
+    for folder, names in folders.items():
+        (work / folder).mkdir()
+        for name in names:
+            shutil.copy(bundled_seeds_dir() / name, work / folder / name)
+    window.search.box.clear()  # the copies would list every passage twice
+    window.add_paths([work / folder for folder in folders])
+    _wait(window.service.build_finished)
+    _settle(500)
+    model = window.stories
+    left_out = [s for s in model.stories() if s.path.endswith("romy-baktybekova.txt")]
+    model.check(left_out[-1:], False)
+    window.library.select_story(left_out[-1].id)
+    written = [_save(window, out, "library.png")]
+    window.library.filter.setText("sofia")
+    written.append(_save(window.library, out, "library-filter.png"))
+    window.library.filter.clear()
     return written
 
 

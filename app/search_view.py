@@ -51,6 +51,10 @@ class EmptyState(Enum):
         "enough”. Passages that mean the same are found even when the words differ.",
     )
     NO_RESULTS = ("No results", "Try other words, or check more stories in the list.")
+    NONE_CHECKED = (
+        "No stories are checked",
+        "Check stories or a whole collection in the library to search them.",
+    )
 
 
 class SearchBox(QLineEdit):

@@ -22,10 +22,17 @@ from PySide6.QtCore import QObject, QThreadPool, Signal
 from app.highlight import Span
 from app.jobs import Job, JobRunner, describe, is_engine_error
 
-__all__ = ["LibraryService", "SearchResult", "StoryDocument", "describe", "paused_gc"]
+__all__ = [
+    "LibraryContents",
+    "LibraryService",
+    "SearchResult",
+    "StoryDocument",
+    "describe",
+    "paused_gc",
+]
 
 if TYPE_CHECKING:
-    from index import BuildReport, Embedder, Hit, Library, Passage, Story
+    from index import BuildReport, Collection, Embedder, Hit, Library, Passage, Story
     from index.store.build_record import Skipped
 
 
@@ -53,6 +60,19 @@ class StoryDocument:
 
 
 @dataclass(frozen=True)
+class LibraryContents:
+    """What the window lists of an open library, read by the worker that opened it."""
+
+    stories: list[Story] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)  # folders and files, for the watcher
+    collections: list[Collection] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, library: Library) -> LibraryContents:
+        return cls(library.stories(), library.info().sources, library.collections())
+
+
+@dataclass(frozen=True)
 class _SearchRequest:
     query: str
     stories: tuple[int, ...] | None
@@ -74,8 +94,7 @@ class _Opened:
     embedder: Embedder
     index_dir: Path
     library: Library | None
-    stories: list[Story]
-    sources: list[str]  # the library's folders and files, for the folder watcher
+    contents: LibraryContents
     problem: str | None  # why an existing index could not be opened
     samples: Path | None  # the sample stories to index, on a first run with no index yet
     built_with: tuple[str, str] | None = None  # (name, reference) of the model that built an
@@ -143,7 +162,7 @@ class LibraryService(JobRunner):
         self._build_job: Job | None = None
         self._builds: deque[_BuildRequest] = deque()
         self._busy = False
-        self.sources: list[str] = []  # the open library's folders and files (library_changed)
+        self.contents = LibraryContents()  # of the open library (library_changed)
 
     @property
     def model_loaded(self) -> bool:
@@ -188,7 +207,7 @@ class LibraryService(JobRunner):
             if opened.samples is not None:
                 self.add([opened.samples])
             else:
-                self._swap_library(opened.library, opened.stories, opened.sources)
+                self._swap_library(opened.library, opened.contents)
             self._start_next_build()
             self._update_busy()
 
@@ -200,7 +219,7 @@ class LibraryService(JobRunner):
                 self.start()
                 return
             self.failed.emit(describe(error))
-            self._swap_library(None, [])
+            self._swap_library(None, LibraryContents())
             self._update_busy()
 
         self.run(load, loaded, failed, on_discard=lambda opened: self._discard(opened.library))
@@ -221,13 +240,15 @@ class LibraryService(JobRunner):
         self.start()
         return True
 
-    def _swap_library(
-        self, library: Library | None, stories: list[Story], sources: list[str] | None = None
-    ) -> None:
+    @property
+    def sources(self) -> list[str]:
+        return self.contents.sources
+
+    def _swap_library(self, library: Library | None, contents: LibraryContents) -> None:
         self._set_library(library)
-        self.sources = sources or []
+        self.contents = contents
         self._opened = True
-        self.library_changed.emit(stories)
+        self.library_changed.emit(contents.stories)
         self._start_next_search()
 
     # -- search -----------------------------------------------------------------------------
@@ -344,7 +365,7 @@ class LibraryService(JobRunner):
         request = self._builds.popleft()
         index_dir = self.index_dir
 
-        def op(job: Job) -> tuple[BuildReport, Library, list[Story], list[str]]:
+        def op(job: Job) -> tuple[BuildReport, Library, LibraryContents]:
             from index import Library, build_index
 
             with paused_gc():
@@ -358,13 +379,13 @@ class LibraryService(JobRunner):
                     cancel=job.cancel_event,
                 )
                 library = Library.open(index_dir, embedder=job.embedder)
-            return report, library, library.stories(), library.info().sources
+            return report, library, LibraryContents.of(library)
 
-        def done(outcome: tuple[BuildReport, Library, list[Story], list[str]]) -> None:
-            report, library, stories, sources = outcome
+        def done(outcome: tuple[BuildReport, Library, LibraryContents]) -> None:
+            report, library, contents = outcome
             self._build_job = None
             self.skipped = list(report.skipped)
-            self._swap_library(library, stories, sources)
+            self._swap_library(library, contents)
             self.build_finished.emit(report)
             self._after_build()
 
@@ -375,7 +396,7 @@ class LibraryService(JobRunner):
             else:
                 self.failed.emit(describe(error))
             if not self._opened:  # first start: say there is no library rather than wait
-                self._swap_library(None, [])
+                self._swap_library(None, LibraryContents())
             self._after_build()
 
         self._build_job = self.run(
@@ -471,14 +492,19 @@ def _open(
     first = index_samples and library is None and problem is None and samples.is_dir()
     if library is None:
         return _Opened(
-            embedder, where, None, [], [], problem, samples if first else None, built_with
+            embedder,
+            where,
+            None,
+            LibraryContents(),
+            problem,
+            samples if first else None,
+            built_with,
         )
     return _Opened(
         embedder,
         where,
         library,
-        library.stories(),
-        library.info().sources,
+        LibraryContents.of(library),
         problem,
         None,
         built_with,

@@ -199,17 +199,23 @@ def _style_sheet(c: Colors) -> str:
         padding: 0.45em 0.7em; selection-background-color: {c.accent};
     }}
     QLineEdit#searchBox:focus {{ border: 1px solid {c.accent}; }}
-    QListView {{ background: {c.base}; border: 1px solid transparent; outline: none; }}
-    QListView:focus {{ border: 1px solid {c.accent}; }}
-    QListView#stories::item {{ padding: 0.3em 0.4em; border-radius: 0.3em; }}
-    QListView#stories::item:hover {{ background: {c.raised}; }}
-    QListView#stories::item:selected {{ background: {c.selection}; color: {c.text}; }}
+    QListView, QTreeView {{ background: {c.base}; border: 1px solid transparent; outline: none; }}
+    QListView:focus, QTreeView:focus {{ border: 1px solid {c.accent}; }}
+    QTreeView#stories {{ show-decoration-selected: 0; }}
+    QTreeView#stories::item {{ padding: 0.22em 0.3em; border-radius: 0.3em; }}
+    QTreeView#stories::item:hover {{ background: {c.raised}; }}
+    QTreeView#stories::item:selected {{ background: {c.selection}; color: {c.text}; }}
+    QLineEdit#filterBox {{
+        background: {c.base}; border: 1px solid {c.border}; border-radius: 0.45em;
+        padding: 0.2em 0.5em;
+    }}
+    QLineEdit#filterBox:focus {{ border: 1px solid {c.accent}; }}
     QLabel#paneTitle {{ color: {c.muted}; font-weight: 600; }}
     QLabel#muted, QLabel#emptyHint {{ color: {c.muted}; }}
     QLabel#emptyTitle {{ color: {c.text}; font-weight: 600; }}
     QWidget#pane {{ background: {c.base}; }}
     QWidget#sidebar {{ background: {c.window}; }}
-    QWidget#sidebar QListView {{ background: {c.window}; }}
+    QWidget#sidebar QTreeView {{ background: {c.window}; }}
     QTextEdit#reader {{ background: {c.base}; border: none; }}
     QFrame#rule {{ border: none; border-top: 1px solid {c.border}; max-height: 0; }}
     QPushButton {{

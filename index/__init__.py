@@ -16,6 +16,7 @@ _EXPORTS = {
     "BuildProgress": "index.build.builder",
     "BuildReport": "index.build.builder",
     "build_index": "index.build.builder",
+    "Collection": "index.store.collections",
     "Embedder": "index.embed.model",
     "BuildCancelled": "index.errors",
     "IndexBusy": "index.errors",
@@ -36,6 +37,7 @@ __all__ = [
     "BuildCancelled",
     "BuildProgress",
     "BuildReport",
+    "Collection",
     "Embedder",
     "Hit",
     "IndexBusy",
@@ -55,6 +57,7 @@ __all__ = [
 if TYPE_CHECKING:
     from index.build.builder import BuildProgress, BuildReport, build_index
     from index.embed.model import Embedder
+    from index.store.collections import Collection
     from index.errors import (
         BuildCancelled,
         IndexBusy,

@@ -10,8 +10,9 @@ from pytestqt.qtbot import QtBot
 
 from app.dialogs import SkippedDialog
 from index import BuildProgress
-from tests.app.conftest import QUERY, READY_MS, SEEDS_TITLES, OpenWindow
+from tests.app.conftest import QUERY, READY_MS, OpenWindow
 from tests.app.test_main_window import search
+from tests.conftest import SEEDS_TITLES
 
 
 def large_story(folder: Path, paragraphs: int = 400) -> Path:
@@ -97,8 +98,11 @@ def test_removing_a_story_after_confirming(
 ) -> None:
     window = open_window(library_copy)
     story = next(s for s in window.stories.stories() if s.title == "Camilla Roche")
-    window.confirm_remove(story)
+    window.library.select_story(story.id)
+    window.library.tree.setFocus()
+    qtbot.keyClick(window.library.tree, Qt.Key.Key_Delete)
     box = next(w for w in window.findChildren(QMessageBox) if w.isVisible())
+    assert "Remove “Camilla Roche” from the library?" in box.text()
     remove = next(b for b in box.buttons() if b.text() == "Remove")
     with qtbot.waitSignal(window.service.build_finished, timeout=READY_MS) as built:
         remove.click()
@@ -183,9 +187,9 @@ def test_stories_whose_folder_went_offline_stay_and_say_so(
     assert finished.args[0].removed == []
     qtbot.waitUntil(lambda: all(s.offline for s in window.stories.stories()))
     model = window.stories
-    shown = [model.data(model.index(row)) for row in range(model.rowCount())]
-    assert shown == sorted(f"{title} (offline)" for title in SEEDS_TITLES)
-    assert "cannot be found now" in model.data(model.index(0), Qt.ItemDataRole.ToolTipRole)
+    rows = [model.story_index(s.id) for s in model.stories()]
+    assert [model.data(row) for row in rows] == sorted(f"{t} (offline)" for t in SEEDS_TITLES)
+    assert "cannot be found now" in model.data(rows[0], Qt.ItemDataRole.ToolTipRole)
 
 
 def test_indexing_progress_says_its_pace_and_time_left() -> None:

@@ -14,7 +14,8 @@ from app.main_window import OLDER_INDEX_MESSAGE
 from app.search_view import LOADING_PLACEHOLDER, READY_PLACEHOLDER, EmptyState
 from app.settings import SETTINGS_NAME
 from index import BuildProgress
-from tests.app.conftest import QUERY, READY_MS, SEEDS_TITLES, OpenWindow
+from tests.app.conftest import QUERY, READY_MS, OpenWindow
+from tests.conftest import SEEDS_TITLES
 from tests.older_index import without_stored_tokens
 
 
@@ -179,11 +180,10 @@ def test_enter_on_a_story_in_the_library_opens_it_at_its_start(
     qtbot: QtBot, open_window: OpenWindow, library_copy: Path
 ) -> None:
     window = open_window(library_copy)
-    stories = window.library.list
-    row = [s.title for s in window.stories.stories()].index("Camilla Roche")
-    stories.setFocus()
-    stories.setCurrentIndex(window.stories.index(row, 0))
-    qtbot.keyClick(stories, Qt.Key.Key_Return)
+    camilla = next(s for s in window.stories.stories() if s.title == "Camilla Roche")
+    window.library.tree.setFocus()
+    window.library.select_story(camilla.id)
+    qtbot.keyClick(window.library.tree, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: window.reader.passage is not None, timeout=READY_MS)
     assert window.reader.passage.story_title == "Camilla Roche"
     assert window.reader.passage.ordinal == 0
@@ -208,16 +208,18 @@ def test_story_checkboxes_filter_the_results(
     window = open_window(library_copy)
     search(qtbot, window)
     model = window.stories
-    row = next(i for i, s in enumerate(model.stories()) if s.title == "Sofia Kalejs")
+    sofia = next(s for s in model.stories() if s.title == "Sofia Kalejs")
     with qtbot.waitSignal(window.service.search_finished, timeout=READY_MS) as answer:
-        model.setData(model.index(row), Qt.CheckState.Unchecked, Qt.ItemDataRole.CheckStateRole)
+        model.setData(
+            model.story_index(sofia.id), Qt.CheckState.Unchecked, Qt.ItemDataRole.CheckStateRole
+        )
     titles = {hit.passage.story_title for hit in answer.args[0].hits}
     assert titles and "Sofia Kalejs" not in titles
     assert "in 3 of 4 stories" in window.search.header.text()
 
-    row = next(i for i, s in enumerate(model.stories()) if s.title == "Camilla Roche")
+    camilla = next(s for s in model.stories() if s.title == "Camilla Roche")
     with qtbot.waitSignal(window.service.search_finished, timeout=READY_MS) as answer:
-        model.set_checked({model.story(row).id})
+        model.set_checked({camilla.id})
     assert {hit.passage.story_title for hit in answer.args[0].hits} == {"Camilla Roche"}
 
 
@@ -265,9 +267,9 @@ def test_no_results_is_said_plainly(
     qtbot: QtBot, open_window: OpenWindow, library_copy: Path
 ) -> None:
     window = open_window(library_copy)
-    model = window.stories
-    model.set_checked(set())  # no story checked: nothing can match
-    search(qtbot, window, "a ballerina")
+    with qtbot.waitSignal(window.service.search_finished, timeout=READY_MS) as answer:
+        window.service.search("a ballerina", stories=[])  # in no story: nothing can match
+    assert answer.args[0].hits == []
     assert window.search.empty_title.text() == EmptyState.NO_RESULTS.value[0]
     assert window.reader.passage is None
 

@@ -14,7 +14,8 @@ from pytestqt.qtbot import QtBot
 from app.jobs import Job
 from app.service import LibraryService, SearchResult, paused_gc
 from index import Embedder, QueryError
-from tests.app.conftest import QUERY, READY_MS, SEEDS_TITLES
+from tests.app.conftest import QUERY, READY_MS
+from tests.conftest import SEEDS_TITLES
 from tests.older_index import without_stored_tokens
 
 
