@@ -17,19 +17,19 @@ from index.store.collections import (
 
 def test_each_folder_added_is_a_collection_in_the_order_added() -> None:
     stories = [
-        (1, "/home/ana/drafts/one.txt"),
+        (1, "/stories/ana/drafts/one.txt"),
         (2, "/opt/storylens/seeds/bow.md"),
-        (3, "/home/ana/drafts/deeper/two.txt"),
-        (4, "/home/ana/notes/three.txt"),
+        (3, "/stories/ana/drafts/deeper/two.txt"),
+        (4, "/stories/ana/notes/three.txt"),
     ]
-    roots = ["/home/ana/drafts", "/opt/storylens/seeds", "/home/ana/notes/three.txt"]
+    roots = ["/stories/ana/drafts", "/opt/storylens/seeds", "/stories/ana/notes/three.txt"]
     got = group_stories(stories, roots, samples_root="/opt/storylens/seeds")
     assert got == [
-        Collection("drafts", ("/home/ana/drafts",), (1, 3)),
+        Collection("drafts", ("/stories/ana/drafts",), (1, 3)),
         Collection(SAMPLES_NAME, ("/opt/storylens/seeds",), (2,), samples=True),
-        Collection(SINGLE_FILES_NAME, ("/home/ana/notes/three.txt",), (4,)),
+        Collection(SINGLE_FILES_NAME, ("/stories/ana/notes/three.txt",), (4,)),
     ]
-    assert got[0].folder == "/home/ana/drafts"
+    assert got[0].folder == "/stories/ana/drafts"
     assert got[2].folder is None
 
 
