@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
+import time
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtGui import QHideEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -72,7 +75,10 @@ class BuildStatus(QWidget):
         self.bar.setFixedWidth(em * 10)
         self.bar.setAccessibleName("Indexing progress")
         self.cancel = QPushButton("Cancel", self)
-        self.cancel.setToolTip("Stop indexing; the index in use stays as it was")
+        self.cancel.setToolTip(
+            "Stop indexing; the index in use stays as it was, and what was embedded is kept "
+            "for the next run (Re-index goes on from there)"
+        )
         self.cancel.clicked.connect(self._cancel)
         self.cancel.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         layout = QHBoxLayout(self)
@@ -82,6 +88,11 @@ class BuildStatus(QWidget):
         layout.addWidget(self.label)
         layout.addWidget(self.bar)
         layout.addWidget(self.cancel)
+        # A batch of passages can take seconds on a slow machine: between two updates the
+        # time left counts down every second, so the line never looks stuck.
+        self._last: tuple[BuildProgress, float] | None = None
+        self._ticker = QTimer(self, interval=1000)
+        self._ticker.timeout.connect(self._count_down)
         self.hide()
 
     def started(self) -> None:
@@ -92,13 +103,34 @@ class BuildStatus(QWidget):
 
     def update_progress(self, progress: BuildProgress) -> None:
         self.label.setText(describe_progress(progress))
+        if progress.phase == "embedding" and progress.seconds_left is not None:
+            self._last = (progress, time.monotonic())
+            self._ticker.start()
+        else:
+            self._last = None
+            self._ticker.stop()
         if progress.total:
             self.bar.setRange(0, progress.total)
             self.bar.setValue(progress.done)
         else:
             self.bar.setRange(0, 0)
 
+    def _count_down(self) -> None:
+        if self._last is None or not self.isVisible():
+            self._ticker.stop()
+            return
+        progress, at = self._last
+        left = max(0.0, (progress.seconds_left or 0.0) - (time.monotonic() - at))
+        self.label.setText(describe_progress(dataclasses.replace(progress, seconds_left=left)))
+
+    def hideEvent(self, event: QHideEvent) -> None:
+        self._last = None
+        self._ticker.stop()
+        super().hideEvent(event)
+
     def _cancel(self) -> None:
+        self._last = None
+        self._ticker.stop()
         self.label.setText("Cancelling…")
         self.cancel.setEnabled(False)
         self.cancel_requested.emit()

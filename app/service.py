@@ -161,6 +161,7 @@ class LibraryService(JobRunner):
         self._next_search: _SearchRequest | None = None
         self._build_job: Job | None = None
         self._builds: deque[_BuildRequest] = deque()
+        self._cancelled: list[_BuildRequest] = []  # what reindex() goes on with
         self._busy = False
         self.contents = LibraryContents()  # of the open library (library_changed)
 
@@ -343,11 +344,22 @@ class LibraryService(JobRunner):
         self._queue_build(_BuildRequest(remove=[Path(p) for p in paths]))
 
     def reindex(self, *, rebuild: bool = False) -> None:
-        """Bring the index up to date with the files on disk; `rebuild` re-embeds everything."""
-        self._queue_build(_BuildRequest(rebuild=rebuild))
+        """Bring the index up to date with the files on disk; `rebuild` re-embeds everything.
+        After a Cancel it goes on with what was cancelled (folders being added, stories being
+        removed): what was embedded before the Cancel is not embedded again."""
+        cancelled, self._cancelled = self._cancelled, []
+        self._queue_build(
+            _BuildRequest(
+                paths=[p for r in cancelled for p in r.paths],
+                remove=[p for r in cancelled for p in r.remove],
+                rebuild=rebuild or any(r.rebuild for r in cancelled),
+            )
+        )
 
     def cancel_build(self) -> None:
-        """Cancel the running build and any queued ones; the previous index stays in use."""
+        """Cancel the running build and any queued ones; the previous index stays in use, and
+        the next reindex() goes on from where this one stopped."""
+        self._cancelled += self._builds
         self._builds.clear()
         if self._build_job is not None:
             self._build_job.cancel_event.set()
@@ -392,6 +404,7 @@ class LibraryService(JobRunner):
         def failed(error: Exception) -> None:
             self._build_job = None
             if is_engine_error(error, "BuildCancelled"):
+                self._cancelled.insert(0, request)
                 self.build_cancelled.emit(str(error))
             else:
                 self.failed.emit(describe(error))

@@ -38,3 +38,9 @@ class QueryError(StorylensError):
 
 class BuildCancelled(StorylensError):
     """The person cancelled a build; the previous index is untouched."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Indexing cancelled; the previous index is unchanged, and the passages embedded so "
+            "far are kept: index again to go on from there."
+        )

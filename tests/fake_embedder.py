@@ -96,7 +96,7 @@ class FakeEmbedder(Embedder):
         out = np.empty((len(texts), DIMENSION), dtype=np.float32)
         for first in range(0, len(texts), self.batch_size):
             if cancel is not None and cancel.is_set():
-                raise BuildCancelled("Cancelled; the previous index is unchanged.")
+                raise BuildCancelled
             batch = range(first, min(first + self.batch_size, len(texts)))
             for i, output in zip(
                 batch, self.forward_tokens([texts[i] for i in batch]), strict=True

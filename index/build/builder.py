@@ -230,7 +230,7 @@ def _first_line(exc: BaseException) -> str:
 def _cancelled() -> StorylensError:
     from index.errors import BuildCancelled
 
-    return BuildCancelled("Indexing cancelled; the previous index is unchanged.")
+    return BuildCancelled()
 
 
 def _open_previous(layout: IndexDir, *, rebuild: bool) -> tuple[Store | None, Path | None]:

@@ -231,7 +231,7 @@ class Embedder:
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]), reverse=True)
         for first in range(0, len(order), self.batch_size):
             if cancel is not None and cancel.is_set():
-                raise BuildCancelled("Cancelled; the previous index is unchanged.")
+                raise BuildCancelled
             batch = order[first : first + self.batch_size]
             batch_texts = [texts[i] for i in batch]
             with self.batch_threads(batch_texts):

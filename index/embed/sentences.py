@@ -47,7 +47,7 @@ def embed_with_sentences(
     order = sorted(range(len(texts)), key=lambda i: len(texts[i]), reverse=True)
     for first in range(0, len(order), embedder.batch_size):
         if cancel is not None and cancel.is_set():
-            raise BuildCancelled("Cancelled; the previous index is unchanged.")
+            raise BuildCancelled
         batch = order[first : first + embedder.batch_size]
         outputs = embedder.forward_tokens([texts[i] for i in batch])
         pooled: list[Vectors] = []

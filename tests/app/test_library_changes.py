@@ -54,6 +54,29 @@ def test_cancelling_a_build_keeps_the_previous_index_answering(
     assert window.search.model.hit(0).passage.story_title == "Sofia Kalejs"
 
 
+def test_re_index_after_cancel_goes_on_with_the_folder_being_added(
+    qtbot: QtBot, open_window: OpenWindow, library_copy: Path, tmp_path: Path
+) -> None:
+    window = open_window(library_copy)
+    large_story(tmp_path / "more")
+    at_cancel: list[BuildProgress] = []
+
+    def cancel_once_some_are_embedded(progress: BuildProgress) -> None:
+        if progress.phase == "embedding" and progress.done > 0 and not at_cancel:
+            at_cancel.append(progress)
+            window.service.cancel_build()
+
+    window.service.build_progress.connect(cancel_once_some_are_embedded)
+    with qtbot.waitSignal(window.service.build_cancelled, timeout=READY_MS):
+        window.add_paths([tmp_path / "more"])
+    assert "index again to go on" in window.statusBar().currentMessage()
+    with qtbot.waitSignal(window.service.build_finished, timeout=READY_MS) as built:
+        window.act.reindex.trigger()  # F5: the folder being added when Cancel was pressed
+    report, cancelled = built.args[0], at_cancel[0]
+    assert report.added == ["The Long Ledger"]
+    assert report.passages_embedded <= cancelled.total - cancelled.done
+
+
 def test_skipped_files_are_listed_with_their_reasons(
     qtbot: QtBot, open_window: OpenWindow, library_copy: Path, tmp_path: Path
 ) -> None:
@@ -199,3 +222,18 @@ def test_indexing_progress_says_its_pace_and_time_left() -> None:
     assert said == (
         "Indexing: 1,024 of 6,847 passages · 41 a second, 2 min 22 s left · Sofia Kalejs"
     )
+
+
+def test_time_left_counts_down_between_two_progress_updates(qtbot: QtBot) -> None:
+    from app.build_status import BuildStatus
+
+    status = BuildStatus()
+    qtbot.addWidget(status)
+    status.started()
+    status.update_progress(BuildProgress("embedding", 64, 6847, "Sofia Kalejs", 41.0, 142))
+    assert "2 min 22 s left" in status.label.text()
+    qtbot.waitUntil(lambda: "2 min 21 s left" in status.label.text(), timeout=2500)
+    assert "64 of 6,847 passages" in status.label.text()  # the count is what was said
+    status.update_progress(BuildProgress("saving", 0, 1, ""))
+    qtbot.wait(1200)
+    assert status.label.text() == "Saving the index…"
