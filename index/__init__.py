@@ -57,7 +57,6 @@ __all__ = [
 if TYPE_CHECKING:
     from index.build.builder import BuildProgress, BuildReport, build_index
     from index.embed.model import Embedder
-    from index.store.collections import Collection
     from index.errors import (
         BuildCancelled,
         IndexBusy,
@@ -70,6 +69,7 @@ if TYPE_CHECKING:
     )
     from index.search.library import Library
     from index.search.results import Hit, IndexInfo, Passage, Story
+    from index.store.collections import Collection
 
 
 def __getattr__(name: str) -> Any:

@@ -31,7 +31,7 @@ from index.embed.sentences import embed_with_sentences
 from index.errors import REBUILD_ADVICE, IndexCorrupt, IndexIncompatible, StorylensError
 from index.paths import path_text
 from index.store.build_record import Skipped, read_build_record, write_build_record
-from index.store.database import SCHEMA_VERSION, NewPassage, Store, StoryRow
+from index.store.database import SCHEMA_VERSION, NewPassage, Store, StoryRow, passage_tokens_of
 from index.store.generations import (
     DATABASE_NAME,
     VECTORS_NAME,
@@ -42,7 +42,7 @@ from index.store.generations import (
 from index.store.search_files import add_sentences, open_sentence_index, write_search_files
 from index.store.tokens import Codes, TokenCodec, TokenCodes, carried_codes, write_token_codes
 from index.store.vectors import VectorIndex
-from index.text.passages import PassageSpan, split_passages
+from index.text.passages import PASSAGE_TOKENS_RANGE, PassageSpan, split_passages
 
 if TYPE_CHECKING:
     from index.embed.model import Vectors as VectorArray
@@ -115,12 +115,15 @@ def build_index(
     remove: Iterable[str | Path] = (),
     progress: ProgressCallback | None = None,
     cancel: threading.Event | None = None,
+    passage_tokens: int | None = None,
 ) -> BuildReport:
     """Add `paths` to the library's sources, drop `remove`, and bring the index up to date.
 
     With no paths, refreshes the sources the index already has. `rebuild` re-embeds everything
     (needed after changing the model). `precision` is the model's arithmetic when no `embedder`
     is given (index/embed/model.py); the index records every precision its vectors came from.
+    `passage_tokens` is how long passages are cut (a new index, or a rebuild); None keeps the
+    length the index was built with.
     Raises BuildCancelled, IndexBusy, IndexIncompatible...
     """
     from index.paths import default_index_dir
@@ -136,8 +139,7 @@ def build_index(
             embedder = embedder or Embedder(
                 model or _recorded_model(old_store) or recorded[2], precision=precision
             )
-            if old_store is not None and not rebuild:
-                _check_same_model(old_store, embedder, load=False)
+            cut = _check_compatible(old_store, embedder, passage_tokens, rebuild=rebuild)
             known_sources = old_store.sources() if old_store else recorded[:2]
             sources, excluded = _updated_sources(known_sources, paths, remove)
 
@@ -147,7 +149,9 @@ def build_index(
             known = {row.path: row for row in old_store.stories()} if old_store else {}
             changed, unchanged = _find_changed(files, known, rebuild, report)
             stored = old_store if rebuild else None
-            prepared = _chunk_stories(changed, embedder, report, notify, cancel, stored=stored)
+            prepared = _chunk_stories(
+                changed, embedder, report, notify, cancel, stored=stored, passage_tokens=cut
+            )
             # A story whose file is still there but unreadable now keeps its indexed version;
             # so does one in a folder that cannot be read or reached now (a renamed folder, an
             # unmounted drive): only a file really gone from a readable folder is removed.
@@ -189,6 +193,7 @@ def build_index(
                 sources=sources,
                 excluded=excluded,
                 report=report,
+                passage_tokens=cut,
             )
             _save(layout, write, cancel)
             staging.clear()  # published: what it held is in the index now, or out of date
@@ -319,6 +324,31 @@ def _updated_sources(
     return sources, excluded
 
 
+def _check_compatible(
+    store: Store | None, embedder: Embedder, passage_tokens: int | None, *, rebuild: bool
+) -> int | None:
+    """An update keeps the index's model and passage length (a rebuild may change both).
+    Returns the longest passage this build cuts; None: whole paragraphs up to the model's
+    limit. `passage_tokens` None keeps the index's; 0 asks for whole paragraphs again."""
+    if store is not None and not rebuild:
+        _check_same_model(store, embedder, load=False)
+    low, high = PASSAGE_TOKENS_RANGE
+    if passage_tokens and not low <= passage_tokens <= high:
+        raise StorylensError(
+            f"A passage length must be {low} to {high} tokens (or 0: whole paragraphs), "
+            f"not {passage_tokens}."
+        )
+    recorded = passage_tokens_of(store.meta()) if store is not None else None
+    wanted = recorded if passage_tokens is None else (passage_tokens or None)
+    if store is not None and not rebuild and wanted != recorded:
+        now = f"cut at {recorded} tokens" if recorded else "whole paragraphs"
+        then = f"cut them at {wanted} tokens" if wanted else "keep paragraphs whole"
+        raise IndexIncompatible(
+            f"This library's passages are {now}; rebuild it (--rebuild) to {then}."
+        )
+    return wanted
+
+
 def _recorded_model(store: Store | None) -> str | None:
     return store.meta().get("model_ref") if store else None
 
@@ -368,6 +398,7 @@ def _chunk_stories(
     cancel: threading.Event | None,
     *,
     stored: Store | None = None,
+    passage_tokens: int | None = None,
 ) -> list[_Prepared]:
     """Read and cut the changed stories. A story indexed before whose file is unreadable now
     keeps its indexed version: an update leaves it as it is; a rebuild (`stored`: the index
@@ -389,7 +420,7 @@ def _chunk_stories(
                 continue  # an update: the indexed version stays as it is
             story = _as_stored(stored, previous)  # a rebuild: embedded again from its text
         assert tokens is not None
-        passages = split_passages(story.text, tokens)
+        passages = split_passages(story.text, tokens, max_tokens=passage_tokens)
         if not passages:
             report.skipped.append(Skipped(path, "no text to index"))
             continue
@@ -534,6 +565,7 @@ def _write_generation(
     sources: Sequence[str],
     excluded: set[str],
     report: BuildReport,
+    passage_tokens: int | None,
 ) -> None:
     if old_store is not None and old_generation is not None:
         store = old_store.copy_to(partial / DATABASE_NAME)
@@ -602,7 +634,10 @@ def _write_generation(
             store.meta().get("precision") if kept else None,
             embedder.precision if any(item.passages for item in prepared) else None,
         )
-        store.set_meta(_metadata(embedder, next_id, report.passages_total, index, precision))
+        store.set_meta(
+            _metadata(embedder, next_id, report.passages_total, index, precision)
+            | {"passage_tokens": str(passage_tokens or "")}
+        )
         store.commit()
         kill_point("while-saving")
         write_search_files(partial, store, sentences)

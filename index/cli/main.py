@@ -117,6 +117,14 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="*", type=Path, help="files or folders; none = refresh sources")
     p.add_argument("--model", help="a local sentence-transformers model directory")
     p.add_argument("--rebuild", action="store_true", help="re-embed everything")
+    p.add_argument(
+        "--passage-tokens",
+        type=int,
+        metavar="N",
+        help="passages of at most N tokens (48 to 512, capped by the model's limit); default: "
+        "each paragraph whole up to the model's limit (0 goes back to that). A library cut "
+        "otherwise changes with --rebuild",
+    )
     p.add_argument("--remove", nargs="+", type=Path, default=[], help="forget these sources")
     p.set_defaults(run=_cmd_index)
 
@@ -198,6 +206,7 @@ def _cmd_index(args: argparse.Namespace) -> int:
             rebuild=args.rebuild,
             remove=args.remove,
             progress=bar.update,
+            passage_tokens=args.passage_tokens,
         )
     print_report(report, sys.stdout)
     return EXIT_OK
@@ -322,6 +331,7 @@ def _cmd_compare(args: argparse.Namespace) -> int:
 
 def _cmd_info(args: argparse.Namespace) -> int:
     from index.search.library import Library
+    from index.store.database import passage_tokens_of
 
     if args.check:
         return _check(args.index)
@@ -369,7 +379,9 @@ def _cmd_info(args: argparse.Namespace) -> int:
         f"{info.meta.get('precision')})"
     )
     print(f"Built       {info.meta.get('built_at')}")
-    print(f"Stories     {info.stories}    Passages {info.passages}")
+    cut = passage_tokens_of(info.meta)
+    cut_at = f"at most {cut} tokens each" if cut else "paragraphs up to the model's limit"
+    print(f"Stories     {info.stories}    Passages {info.passages} ({cut_at})")
     by_id = {story.id: story for story in stories}
     for collection in collections:
         where = f"  {collection.folder}" if collection.folder else ""

@@ -33,7 +33,7 @@ from index.search.results import Hit, IndexInfo, Passage, Story, Why
 from index.search.token_match import QueryTokens, TokenMatcher, query_tokens
 from index.store.build_record import Skipped, read_build_record
 from index.store.collections import Collection, group_stories
-from index.store.database import PassageRow, StoryRow
+from index.store.database import PassageRow, StoryRow, passage_tokens_of
 from index.store.generation import Generation
 from index.store.generations import IndexDir
 from index.store.vectors import one_numpy_blas_thread
@@ -68,6 +68,9 @@ class Library:
         with generation.database() as database:
             self._stories = {row.id: row for row in database.stories()}
             self._sources = database.sources()[0]
+        # The longest passage the index was cut at (None: paragraphs up to the model's
+        # limit); a query too long for the model is cut alike.
+        self.passage_tokens = passage_tokens_of(generation.meta)
         self._offline = {
             row.id for row in self._stories.values() if not path_from_text(row.path).is_file()
         }
@@ -351,7 +354,8 @@ class Library:
             raise QueryError("The query is empty: type what you are looking for.")
         if self._fits_model(text):
             return self.embedder.encode([text])
-        chunks = [text[p.start : p.end] for p in split_passages(text, self.embedder.tokens)]
+        cut = split_passages(text, self.embedder.tokens, max_tokens=self.passage_tokens)
+        chunks = [text[p.start : p.end] for p in cut]
         mean = self.embedder.encode(chunks).mean(axis=0, keepdims=True)
         normalised: Vectors = (mean / np.linalg.norm(mean, axis=1, keepdims=True)).astype(
             np.float32

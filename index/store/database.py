@@ -50,6 +50,13 @@ CREATE TABLE sentences (
 """
 
 
+def passage_tokens_of(meta: dict[str, str]) -> int | None:
+    """The longest passage an index was cut at, in tokens; None: whole paragraphs up to the
+    model's limit (the default, and what an index older than the setting has)."""
+    value = meta.get("passage_tokens", "")
+    return int(value) if value.isdigit() else None
+
+
 @dataclass(frozen=True)
 class StoryRow:
     id: int

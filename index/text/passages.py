@@ -116,11 +116,23 @@ class PassageSpan:
     token_count: int  # as counted by the model's tokenizer, special tokens included
 
 
+PASSAGE_TOKENS_RANGE = (48, 512)  # what a library may cap passages at (`max_tokens`)
+
+
 def split_passages(
-    text: str, tokens: TokenCounter, *, target_tokens: int = 160, min_tokens: int = 24
+    text: str,
+    tokens: TokenCounter,
+    *,
+    target_tokens: int = 160,
+    min_tokens: int = 24,
+    max_tokens: int | None = None,
 ) -> list[PassageSpan]:
-    """Passages of ``text`` in order, covering all of its non-whitespace, each within the limit."""
-    limit = tokens.max_tokens
+    """Passages of ``text`` in order, covering all of its non-whitespace, each within the limit:
+    the model's, or `max_tokens` when a library caps passages shorter (then pieces of a long
+    paragraph are packed up to it too)."""
+    limit = tokens.max_tokens if max_tokens is None else min(tokens.max_tokens, max_tokens)
+    if max_tokens is not None:
+        target_tokens = max_tokens
     specials = tokens.count("") - len(tokens.offsets(""))
     if limit <= specials:
         raise ValueError(f"max_tokens {limit} leaves no room beside {specials} special tokens")

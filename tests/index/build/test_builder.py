@@ -824,3 +824,42 @@ def test_the_index_records_every_precision_its_vectors_came_from(
     assert recorded() == "bf16+fp32"  # the new stories' vectors in float32, the rest not
     build_index([], where, embedder=FakeEmbedder(precision="fp32"), rebuild=True)
     assert recorded() == "fp32"  # every vector made again, in one precision
+
+
+def _longest_passage(index_dir: Path, embedder: Embedder) -> int:
+    with Library.open(index_dir, embedder=embedder) as lib:
+        return max(embedder.tokens.count(p.text) for s in lib.stories() for p in lib.passages(s.id))
+
+
+def test_a_library_keeps_the_passage_length_it_was_built_with_until_a_rebuild(
+    seeds: Path, tmp_path: Path, fake_embedder: FakeEmbedder
+) -> None:
+    where = tmp_path / "ix"
+    default = build_index([seeds], tmp_path / "default", embedder=fake_embedder)  # at most 64
+    short = build_index([seeds], where, embedder=fake_embedder, passage_tokens=48)
+    assert short.passages_total > default.passages_total
+    assert _longest_passage(where, fake_embedder) <= 48
+    with Library.open(where, embedder=fake_embedder) as lib:
+        assert lib.info().meta["passage_tokens"] == "48"
+        assert lib.passage_tokens == 48
+
+    (seeds / "later.txt").write_text(
+        " ".join(f"Sentence {n} of a story added later, long enough to cut." for n in range(80)),
+        encoding="utf-8",
+    )
+    refreshed = build_index([], where, embedder=fake_embedder)  # cut as the library is
+    assert _longest_passage(where, fake_embedder) <= 48
+
+    build_index([], where, embedder=fake_embedder, rebuild=True)  # File > Rebuild keeps it
+    assert _longest_passage(where, fake_embedder) <= 48
+
+    with pytest.raises(IndexIncompatible, match="cut at 48 tokens; rebuild it"):
+        build_index([], where, embedder=fake_embedder, passage_tokens=0)
+    whole = build_index([], where, embedder=fake_embedder, passage_tokens=0, rebuild=True)
+    assert whole.passages_total < refreshed.passages_total
+    assert _longest_passage(where, fake_embedder) > 48
+    with Library.open(where, embedder=fake_embedder) as lib:
+        assert lib.info().meta["passage_tokens"] == ""
+        assert lib.passage_tokens is None
+    with pytest.raises(StorylensError, match=r"48 to 512 tokens .* not 8"):
+        build_index([], where, embedder=fake_embedder, passage_tokens=8)
