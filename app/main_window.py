@@ -428,8 +428,13 @@ class MainWindow(QMainWindow):
         loaded = embedder is not None and self.service.model_loaded
         running = embedder.precision if embedder and loaded else None
         built_with = embedder.name if embedder and self.service.library is not None else None
+        library = self.service.library
+        cut = library.passage_tokens if library is not None else None
         dialog = PreferencesDialog(
-            Choices.of(self.settings), running=running, library_model=built_with, parent=self
+            Choices.of(self.settings, passage_tokens=cut),
+            running=running,
+            library_model=built_with,
+            parent=self,
         )
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(lambda: self.apply_preferences(dialog.choices()))
@@ -439,13 +444,18 @@ class MainWindow(QMainWindow):
         """What an accepted Preferences dialog asks, at once: the theme; the number of
         results (the shown search runs again); the model and its precision, loaded in the
         background (while a build runs, from the next start instead)."""
-        before = Choices.of(self.settings)
+        library = self.service.library
+        before = Choices.of(
+            self.settings, passage_tokens=library.passage_tokens if library else None
+        )
         self.settings.results_per_search = chosen.results_per_search
         if chosen.theme != before.theme:
             self.set_theme(chosen.theme)  # saves the settings too
         self.settings.save()
         if chosen.results_per_search != before.results_per_search:
             self.search.rerun()
+        if library is not None and chosen.passage_tokens != before.passage_tokens:
+            self._offer_new_passage_length(chosen.passage_tokens)
         if (chosen.model, chosen.precision) != (before.model, before.precision):
             # Saved once the model loads (_model_reloaded): one that cannot load is never
             # remembered, and the service goes back to the one it had.
@@ -459,6 +469,26 @@ class MainWindow(QMainWindow):
                 self.statusBar().showMessage(
                     "The new model settings apply from the next start of Storylens.", 10_000
                 )
+
+    def _offer_new_passage_length(self, tokens: int | None) -> None:
+        """Passages cut another way means every story embedded again: ask first."""
+        how = f"at {tokens} tokens at most" if tokens else "as whole paragraphs"
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Passage length",
+            f"Cut the library's passages {how}? Every story is embedded again; search keeps "
+            "using the current index until the new one is ready.",
+            QMessageBox.StandardButton.Cancel,
+            self,
+        )
+        rebuild = box.addButton("Rebuild", QMessageBox.ButtonRole.AcceptRole)
+
+        def finished(_result: int) -> None:
+            if box.clickedButton() is rebuild:
+                self.service.reindex(rebuild=True, passage_tokens=tokens or 0)
+
+        box.finished.connect(finished)
+        box.open()
 
     def _model_reloaded(self) -> None:
         """A model chosen in Preferences is loaded: remember it. (The one it had, loaded

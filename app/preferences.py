@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.settings import (
+    PASSAGE_TOKENS_RANGE,
     PRECISIONS,
     RESULTS_PER_SEARCH,
     THEMES,
@@ -54,10 +55,18 @@ class Choices:
     results_per_search: int
     precision: Precision
     model: str | None = None  # a local model folder; None: the bundled model
+    passage_tokens: int | None = None  # the library's longest passage; None: whole paragraphs
 
     @classmethod
-    def of(cls, settings: Settings) -> Choices:
-        return cls(settings.theme, settings.results_per_search, settings.precision, settings.model)
+    def of(cls, settings: Settings, *, passage_tokens: int | None = None) -> Choices:
+        """The settings, and the open library's passage length (the index keeps that)."""
+        return cls(
+            settings.theme,
+            settings.results_per_search,
+            settings.precision,
+            settings.model,
+            passage_tokens,
+        )
 
 
 BUILT_IN_MODEL = "all-MiniLM-L6-v2 (built in, English)"
@@ -105,6 +114,18 @@ class PreferencesDialog(QDialog):
             note += f" The model runs in {precision_name(running)} now."
         self.precision_note = QLabel(note)
         self.precision_note.setWordWrap(True)
+        self.passages = QSpinBox()
+        low, high = PASSAGE_TOKENS_RANGE
+        self.passages.setRange(low - 1, high)  # the lowest shows as whole paragraphs
+        self.passages.setSingleStep(16)
+        self.passages.setSpecialValueText("Whole paragraphs (up to the model's limit)")
+        self.passages.setSuffix(" tokens at most")
+        self.passages.setValue(current.passage_tokens or low - 1)
+        self.passages_note = QLabel(
+            "Shorter passages point at a moment more closely; longer ones keep more of a scene "
+            "together. Changing it embeds the library again: Storylens asks first."
+        )
+        self.passages_note.setWordWrap(True)
 
         form = QFormLayout()
         form.addRow("&Theme:", self.theme)
@@ -115,6 +136,8 @@ class PreferencesDialog(QDialog):
         form.addRow("", self.model_note)
         form.addRow("Model &precision:", self.precision)
         form.addRow("", self.precision_note)
+        form.addRow("&Passage length:", self.passages)
+        form.addRow("", self.passages_note)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -151,6 +174,9 @@ class PreferencesDialog(QDialog):
             results_per_search=self.results.value(),
             precision=self.precision.currentData(),
             model=self._model,
+            passage_tokens=(
+                None if self.passages.value() < PASSAGE_TOKENS_RANGE[0] else self.passages.value()
+            ),
         )
 
     def _set_model(self, folder: str | None) -> None:

@@ -85,6 +85,7 @@ class _BuildRequest:
     paths: list[Path] = field(default_factory=list)
     remove: list[Path] = field(default_factory=list)
     rebuild: bool = False
+    passage_tokens: int | None = None  # None: as the index is cut (build_index)
 
 
 @dataclass(frozen=True)
@@ -343,16 +344,23 @@ class LibraryService(JobRunner):
         """Forget stories (their files) or whole source folders."""
         self._queue_build(_BuildRequest(remove=[Path(p) for p in paths]))
 
-    def reindex(self, *, rebuild: bool = False) -> None:
+    def reindex(self, *, rebuild: bool = False, passage_tokens: int | None = None) -> None:
         """Bring the index up to date with the files on disk; `rebuild` re-embeds everything.
         After a Cancel it goes on with what was cancelled (folders being added, stories being
-        removed): what was embedded before the Cancel is not embedded again."""
+        removed): what was embedded before the Cancel is not embedded again.
+        `passage_tokens` cuts passages anew (with `rebuild`; 0: whole paragraphs)."""
         cancelled, self._cancelled = self._cancelled, []
         self._queue_build(
             _BuildRequest(
                 paths=[p for r in cancelled for p in r.paths],
                 remove=[p for r in cancelled for p in r.remove],
                 rebuild=rebuild or any(r.rebuild for r in cancelled),
+                passage_tokens=next(
+                    (r.passage_tokens for r in cancelled if r.passage_tokens is not None),
+                    passage_tokens,
+                )
+                if passage_tokens is None
+                else passage_tokens,
             )
         )
 
@@ -389,6 +397,7 @@ class LibraryService(JobRunner):
                     rebuild=request.rebuild,
                     progress=job.report,
                     cancel=job.cancel_event,
+                    passage_tokens=request.passage_tokens,
                 )
                 library = Library.open(index_dir, embedder=job.embedder)
             return report, library, LibraryContents.of(library)

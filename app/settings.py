@@ -28,6 +28,10 @@ Precision = Literal["auto", "fp32", "bf16"]
 PRECISIONS: tuple[Precision, ...] = get_args(Precision)
 BUILT_IN_MODEL_REF = "default"  # how an index names the bundled model (index.embed.model)
 RESULTS_PER_SEARCH = (1, 200)  # the fewest and most results a search may ask for
+# The passage lengths a library may be cut at: index/text/passages.py's, written here so the
+# window does not import the engine to show a dialog (tests/app/test_preferences.py holds them
+# equal).
+PASSAGE_TOKENS_RANGE = (48, 512)
 APP_NAME = "Storylens"
 CONFIG_ENV = "STORYLENS_CONFIG_DIR"
 SETTINGS_NAME = "settings.json"

@@ -180,3 +180,36 @@ def test_a_model_that_cannot_load_is_reported_and_the_old_one_kept(
     assert Settings.load(config_dir).model is None  # never remembered
     assert window.service.embedder is not None
     assert window.service.embedder.name == "all-MiniLM-L6-v2"
+
+
+def test_the_passage_lengths_offered_are_the_engines() -> None:
+    from app.settings import PASSAGE_TOKENS_RANGE
+    from index.text.passages import PASSAGE_TOKENS_RANGE as ENGINE_RANGE
+
+    assert PASSAGE_TOKENS_RANGE == ENGINE_RANGE
+
+
+def test_a_new_passage_length_rebuilds_the_library_once_confirmed(
+    qtbot: QtBot, open_window: OpenWindow, library_copy: Path
+) -> None:
+    window = open_window(library_copy)
+    dialog = preferences_of(qtbot, window)
+    assert dialog.passages.text() == "Whole paragraphs (up to the model's limit)"
+    assert dialog.choices().passage_tokens is None
+    dialog.passages.setValue(96)
+    dialog.accept()
+    box = next(w for w in window.findChildren(QMessageBox) if w.isVisible())
+    assert "at 96 tokens at most" in box.text()
+    rebuild = next(b for b in box.buttons() if b.text() == "Rebuild")
+    with qtbot.waitSignal(window.service.build_finished, timeout=BUILD_MS) as built:
+        rebuild.click()
+    assert built.args[0].passages_embedded == built.args[0].passages_total > 32
+    library = window.service.library
+    assert library is not None and library.passage_tokens == 96
+    tokens = library.embedder.tokens
+    assert (
+        max(tokens.count(p.text) for s in library.stories() for p in library.passages(s.id)) <= 96
+    )
+    again = preferences_of(qtbot, window)
+    assert again.choices().passage_tokens == 96
+    again.reject()
