@@ -313,7 +313,8 @@ class MainWindow(QMainWindow):
         self._watch_sources()
         self.act.skipped.setEnabled(bool(self.service.skipped))  # kept by the index itself
         self.stories.set_library(stories, self.service.contents.collections)
-        if not self.service.model_loaded:  # the start-up worker failed; `failed` said why
+        if not self.service.model_loaded and not self.service.model_loading:
+            # the start-up worker failed; `failed` said why
             self.search.box.setPlaceholderText(UNAVAILABLE_PLACEHOLDER)
         passages = sum(s.passage_count for s in stories)
         self.stats.setText(f"{len(stories)} stories · {passages:,} passages" if stories else "")

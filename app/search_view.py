@@ -391,6 +391,8 @@ class SearchView(QWidget):
 def _header_text(result: SearchResult, story_count: int) -> str:
     n = len(result.hits)
     found = f"{n} closest passage{'s' if n != 1 else ''}"
+    if result.keywords_only:
+        found = f"{n} passage{'s' if n != 1 else ''} with these words"
     if result.similar_to is not None:
         p = result.similar_to
         return f"{found} like {p.story_title}, passage {p.ordinal + 1} of {p.story_passage_count}"
@@ -399,6 +401,8 @@ def _header_text(result: SearchResult, story_count: int) -> str:
         scope = f" in {len(result.stories)} of {story_count} stories"
     if result.relaxed:  # nothing met them all: say so rather than show nothing
         scope += f" · none has {', '.join(result.relaxed)}, so without {_them(result.relaxed)}"
+    if result.keywords_only:
+        return f"{found}{scope} · the model is loading: matches by meaning follow"
     return f"{found}{scope}{' · refining…' if result.preview else ''}"
 
 

@@ -46,6 +46,7 @@ class SearchResult:
     similar_to: Passage | None = None  # the passage a "more like this" started from
     stories: tuple[int, ...] | None = None  # the story filter used; None = all stories
     preview: bool = False  # a first answer (hybrid's first stage); the full one follows
+    keywords_only: bool = False  # a preview by keywords alone, while the model loads
     relaxed: tuple[str, ...] = ()  # phrases and exclusions set aside: no passage met them all
     constraints: tuple[str, ...] = ()  # the query's phrases and exclusions, as typed
 
@@ -66,10 +67,13 @@ class LibraryContents:
     stories: list[Story] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)  # folders and files, for the watcher
     collections: list[Collection] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)  # files its last build left out
 
     @classmethod
     def of(cls, library: Library) -> LibraryContents:
-        return cls(library.stories(), library.info().sources, library.collections())
+        return cls(
+            library.stories(), library.info().sources, library.collections(), library.skipped()
+        )
 
 
 @dataclass(frozen=True)
@@ -100,7 +104,6 @@ class _Opened:
     samples: Path | None  # the sample stories to index, on a first run with no index yet
     built_with: tuple[str, str] | None = None  # (name, reference) of the model that built an
     # index the chosen model cannot search
-    skipped: list[Skipped] = field(default_factory=list)  # files its last build left out
 
 
 class LibraryService(JobRunner):
@@ -157,6 +160,8 @@ class LibraryService(JobRunner):
         self._previous_model: tuple[str | None, str] | None = None  # while reloading
         self.skipped: list[Skipped] = []  # what the open index's last build left out, and why
         self._model_loaded = False
+        self._model_loading = False
+        self._keyword_preview_of: _SearchRequest | None = None
         self._opened = False
         self._searching = False
         self._next_search: _SearchRequest | None = None
@@ -190,16 +195,25 @@ class LibraryService(JobRunner):
         """Load the engine, the model and the library in a worker. With `index_samples` and no
         index yet (a first run), the bundled sample stories are indexed next."""
         self._set_busy(True)
+        self._model_loading = True
         wanted_dir, given = self.index_dir, self.embedder
         model, precision = self.model, self.precision
+        early: list[Library] = []  # the library, opened before the model loaded
 
-        def load(_job: Job) -> _Opened:
-            return _open(wanted_dir, given, model, precision, index_samples=index_samples)
+        def load(job: Job) -> _Opened:
+            return _open(
+                wanted_dir, given, model, precision, index_samples=index_samples, early=job.report
+            )
+
+        def opened_early(found: tuple[Library, LibraryContents]) -> None:
+            """The library is open and the model still loading: list its stories now, and
+            answer by keywords meanwhile (_preview_with_keywords)."""
+            early.append(found[0])
+            self._swap_library(*found)
 
         def loaded(opened: _Opened) -> None:
             self.embedder, self.index_dir = opened.embedder, opened.index_dir
-            self.skipped = opened.skipped
-            self._model_loaded = True
+            self._model_loaded, self._model_loading = True, False
             self._previous_model = None
             self.model_ready.emit()
             if opened.built_with is not None:
@@ -208,12 +222,15 @@ class LibraryService(JobRunner):
                 self.failed.emit(opened.problem)
             if opened.samples is not None:
                 self.add([opened.samples])
+            elif opened.library is not None and opened.library in early:
+                self._start_next_search()  # listed already; what waited for the model runs
             else:
                 self._swap_library(opened.library, opened.contents)
             self._start_next_build()
             self._update_busy()
 
         def failed(error: Exception) -> None:  # the engine or the model could not load
+            self._model_loading = False
             if self._previous_model is not None:  # a model chosen in Preferences: go back
                 self.model, self.precision = self._previous_model
                 self._previous_model = None
@@ -224,7 +241,16 @@ class LibraryService(JobRunner):
             self._swap_library(None, LibraryContents())
             self._update_busy()
 
-        self.run(load, loaded, failed, on_discard=lambda opened: self._discard(opened.library))
+        def discard(opened: _Opened) -> None:  # the window closed meanwhile
+            if opened.library not in early:  # one listed early closes with the service
+                self._discard(opened.library)
+
+        self.run(load, loaded, failed, opened_early, on_discard=discard)
+
+    @property
+    def model_loading(self) -> bool:
+        """The start-up worker is loading the model (searches answer by keywords meanwhile)."""
+        return self._model_loading
 
     def reload(self, *, model: str | None, precision: str) -> bool:
         """Load `model` in `precision` instead of the model in use and open the library with
@@ -249,6 +275,7 @@ class LibraryService(JobRunner):
     def _swap_library(self, library: Library | None, contents: LibraryContents) -> None:
         self._set_library(library)
         self.contents = contents
+        self.skipped = contents.skipped
         self._opened = True
         self.library_changed.emit(contents.stories)
         self._start_next_search()
@@ -269,7 +296,10 @@ class LibraryService(JobRunner):
 
     def _start_next_search(self) -> None:
         request = self._next_search
-        if request is None or self._searching or not self.is_ready or self._stopping:
+        if request is None or self._searching or self._stopping:
+            return
+        if not self.is_ready:
+            self._preview_with_keywords(request)
             return
         self._next_search = None
         self._searching = True
@@ -320,6 +350,46 @@ class LibraryService(JobRunner):
             self._start_next_search()
 
         self.run(op, done, failed, previewed)
+
+    def _preview_with_keywords(self, request: _SearchRequest) -> None:
+        """While the model loads (seconds after a start), the library is open already: answer
+        by keywords at once, as a preview. The request stays waiting; the full answer follows
+        once the model is ready. Nothing is shown when no passage has the words."""
+        if (
+            self._library is None
+            or request.similar_to is not None
+            or request is self._keyword_preview_of
+        ):
+            return
+        self._keyword_preview_of = request
+        self._searching = True
+
+        def op(job: Job) -> SearchResult:
+            first = job.library.first_stage(
+                request.query, k=request.k, stories=request.stories, mode="keyword"
+            )
+            return SearchResult(
+                request.query,
+                first.hits,
+                [_query_words(hit) for hit in first.hits],
+                stories=request.stories,
+                preview=True,
+                keywords_only=True,
+                relaxed=first.relaxed,
+                constraints=first.relaxed or first.query.constraints,
+            )
+
+        def done(result: SearchResult) -> None:
+            self._searching = False
+            if self._next_search is request and result.hits and not self.is_ready:
+                self.search_previewed.emit(result)
+            self._start_next_search()
+
+        def failed(_error: Exception) -> None:  # the full search says what is wrong, if it is
+            self._searching = False
+            self._start_next_search()
+
+        self.run(op, done, failed)
 
     def load_story(self, story_id: int, on_loaded: Callable[[StoryDocument], None]) -> Job | None:
         """Fetch a whole story for the reader; None when no library is open."""
@@ -405,7 +475,6 @@ class LibraryService(JobRunner):
         def done(outcome: tuple[BuildReport, Library, LibraryContents]) -> None:
             report, library, contents = outcome
             self._build_job = None
-            self.skipped = list(report.skipped)
             self._swap_library(library, contents)
             self.build_finished.emit(report)
             self._after_build()
@@ -493,12 +562,15 @@ def _open(
     precision: str,
     *,
     index_samples: bool,
+    early: Callable[[tuple[Library, LibraryContents]], None] | None = None,
 ) -> _Opened:
-    """Start-up's work, in a worker: load the model, open the library (or say why not)."""
+    """Start-up's work, in a worker: open the library (or say why not), then load the model.
+    The library opens without the model (its files and keywords only), so `early` gets it
+    seconds before the model is ready: the window lists the stories and answers by keywords
+    meanwhile."""
     from index import Embedder, IndexIncompatible, IndexNotFound, Library, StorylensError, paths
 
     embedder = given or Embedder(model, precision=precision)
-    _load_model(embedder)
     where = wanted_dir or paths.default_index_dir()
     library, problem, built_with = None, None, None
     try:
@@ -510,6 +582,15 @@ def _open(
         pass
     except StorylensError as exc:  # damaged or foreign index: say so, start empty
         problem = str(exc)
+    contents = LibraryContents.of(library) if library is not None else LibraryContents()
+    if library is not None and early is not None:
+        early((library, contents))  # the window owns it from here
+    try:
+        _load_model(embedder)
+    except BaseException:
+        if library is not None and early is None:
+            library.close()
+        raise
     samples = paths.bundled_seeds_dir()
     first = index_samples and library is None and problem is None and samples.is_dir()
     if library is None:
@@ -526,11 +607,10 @@ def _open(
         embedder,
         where,
         library,
-        LibraryContents.of(library),
+        contents,
         problem,
         None,
         built_with,
-        library.skipped(),
     )
 
 

@@ -84,15 +84,21 @@ def bench_startup(work: Path, runs: int, query: str) -> None:
     )
     config = work / "config"
     Settings(last_index_dir=str(index), config_dir=config).save()  # a later run, not the first
-    shown, answered = [], []
+    shown, previewed, answered = [], [], []
     for run in range(1, runs + 1):
         stamps = startup_once(index, config, query)
         shown.append(stamps["window-shown"])
-        answered.append(stamps["first-search-answered"])  # in full: the index stores tokens
-        print(f"  run {run}: window shown {shown[-1]:.2f} s, first answer {answered[-1]:.2f} s")
+        # By keywords while the model loads, then in full (the index stores token vectors).
+        previewed.append(stamps.get("first-search-previewed", float("nan")))
+        answered.append(stamps["first-search-answered"])
+        print(
+            f"  run {run}: window shown {shown[-1]:.2f} s, first answer by keywords "
+            f"{previewed[-1]:.2f} s, in full {answered[-1]:.2f} s"
+        )
     print(
         f"start-up (median of {runs}): window shown {statistics.median(shown):.2f} s "
-        f"(goal < 1 s); first search answered {statistics.median(answered):.2f} s"
+        f"(goal < 1 s); first answer by keywords {statistics.median(previewed):.2f} s, "
+        f"in full {statistics.median(answered):.2f} s (goal <= 5 s)"
     )
 
 
@@ -234,6 +240,7 @@ def _cancel_and_resume(window: Any, corpus: Path, meter: StallMeter, wait: Any) 
     window.add_paths([corpus])
     wait(service.build_cancelled)
     first_seconds = time.perf_counter() - started
+    meter.phase = "measuring"  # reading the staging area is the benchmark's, not the window's
     staged = len(Staging(service.index_dir, model="").load())  # kept for the next build
     service.build_progress.disconnect(cancel_half_way)
     meter.phase = "resumed"

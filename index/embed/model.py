@@ -26,6 +26,7 @@ import numpy as np
 import numpy.typing as npt
 
 from index.embed.memory import bound_inference_memory
+from index.embed.preload import preload_torch_library
 from index.embed.threads import ThreadChooser, torch_threads
 from index.errors import BuildCancelled, ModelError
 from index.text.passages import HFTokenCounter, TokenCounter
@@ -142,6 +143,7 @@ class Embedder:
     def load(self) -> SentenceTransformer:
         with self._lock:
             if self._model is None:
+                preload_torch_library()  # before anything imports torch: see its docstring
                 wanted = resolve_precision(self.requested_precision)
                 with _LOADED_LOCK:
                     key = (self.path, wanted)

@@ -82,6 +82,9 @@ def open_window(qtbot: QtBot, embedder: object, config_dir: Path) -> Iterator[Op
         if wait:
             with qtbot.waitSignal(window.service.library_changed, timeout=READY_MS):
                 window.start()
+            # The library is listed before the model is ready (app/service.py _open); tests
+            # start from a window that has both.
+            qtbot.waitUntil(lambda: not window.service.model_loading, timeout=READY_MS)
         return window
 
     yield open_

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -300,3 +301,36 @@ def test_an_older_index_shows_results_at_once_and_a_hit_chosen_meanwhile_stays_c
     assert current is not None
     assert current.passage.id == chosen
     assert preview_ids[0] != full_ids[0]  # the refinement did change the first hit
+
+
+def test_while_the_model_loads_the_stories_are_listed_and_a_query_answered_by_keywords(
+    qtbot: QtBot, library_copy: Path, config_dir: Path, tmp_path: Path
+) -> None:
+    """A restart: the library opens in a moment, the model takes seconds. A model folder of
+    its own (a copy of the bundled one) is loaded for real here, not taken from the session."""
+    from app.main import create_window
+    from app.settings import Settings
+    from index.embed.model import DEFAULT_MODEL_NAME, default_model_dir
+
+    model = tmp_path / "models" / DEFAULT_MODEL_NAME
+    shutil.copytree(default_model_dir(), model)
+    Settings(last_index_dir=str(library_copy), model=str(model), config_dir=config_dir).save()
+    window = create_window(library_copy, config_dir=config_dir)
+    qtbot.addWidget(window, before_close_func=lambda w: w.close())
+    window.show()
+    window.search.box.setText("her final bow and the applause")
+    window.search.box.submitted.emit()  # typed before anything has loaded
+    with qtbot.waitSignal(window.service.library_changed, timeout=READY_MS):
+        window.start()
+    assert {s.title for s in window.stories.stories()} == SEEDS_TITLES
+    assert window.service.model_loading
+    with qtbot.waitSignal(window.service.search_previewed, timeout=READY_MS) as preview:
+        pass
+    assert preview.args[0].keywords_only and preview.args[0].hits
+    assert window.service.model_loading
+    assert window.search.header.text().endswith("the model is loading: matches by meaning follow")
+    with qtbot.waitSignal(window.service.search_finished, timeout=READY_MS) as full:
+        pass
+    assert not full.args[0].preview and window.service.model_loaded
+    assert "closest passages" in window.search.header.text()
+    qtbot.waitUntil(lambda: window.service.active_jobs == 0, timeout=READY_MS)

@@ -158,6 +158,7 @@ def test_keeping_the_librarys_model_goes_back_to_it(
         answer_model_question(qtbot, window, "Keep all-MiniLM-L6-v2")
     assert len(reopened.args[0]) == 4  # the library open again, with the model that built it
     assert Settings.load(config_dir).model is None
+    qtbot.waitUntil(lambda: window.service.model_loaded, timeout=READY_MS)
     assert window.service.embedder is not None
     assert window.service.embedder.name == "all-MiniLM-L6-v2"
 
@@ -178,6 +179,7 @@ def test_a_model_that_cannot_load_is_reported_and_the_old_one_kept(
     assert len(reopened.args[0]) == 4
     assert "keeps the model it had" in window.statusBar().currentMessage()
     assert Settings.load(config_dir).model is None  # never remembered
+    qtbot.waitUntil(lambda: window.service.model_loaded, timeout=READY_MS)
     assert window.service.embedder is not None
     assert window.service.embedder.name == "all-MiniLM-L6-v2"
 

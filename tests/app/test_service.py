@@ -192,7 +192,7 @@ def test_the_model_runs_in_the_precision_the_settings_name(
     """No shared model given (as when the window starts): the start-up worker loads one in
     the chosen precision, and it searches an index built in another (they rank alike)."""
     service = LibraryService(library_copy, precision="fp32")
-    with qtbot.waitSignal(service.library_changed, timeout=READY_MS):
+    with qtbot.waitSignals([service.library_changed, service.model_ready], timeout=READY_MS):
         service.start()
     assert service.embedder is not None
     assert service.embedder.precision == "fp32"
