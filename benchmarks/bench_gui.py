@@ -291,12 +291,14 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--query", default=QUERY)
     parser.add_argument("--skip-startup", action="store_true")
+    parser.add_argument("--skip-library", action="store_true")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="storylens-bench-gui-"))
     print(f"work dir {work}; {os.cpu_count()} cores; Qt platform {os.environ['QT_QPA_PLATFORM']}")
     if not args.skip_startup:
         bench_startup(work, args.runs, args.query)
-    bench_library(work, args.passages)
+    if not args.skip_library:
+        bench_library(work, args.passages)
 
 
 if __name__ == "__main__":
