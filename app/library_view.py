@@ -116,6 +116,11 @@ class LibraryModel(QAbstractItemModel):
             return [story]
         return list(self._members[index.row()]) if index.isValid() else []
 
+    def stories_of(self, collection: Collection) -> list[Story]:
+        """A collection's stories, by title."""
+        rows = [i for i, c in enumerate(self._collections) if c.name == collection.name]
+        return list(self._members[rows[0]]) if rows else []
+
     def story_index(self, story_id: int) -> QModelIndex:
         for top, members in enumerate(self._members):
             for row, story in enumerate(members):
@@ -448,20 +453,17 @@ class _LibraryTree(QTreeView):
         return collections, stories
 
     def chosen_stories(self) -> list[Story]:
-        model = self._view.model
+        """Every story the selection stands for: selected ones, and those of a collection."""
         collections, stories = self.selected()
-        members = [s for c in collections for s in model.stories_at(model.collection_index(c.name))]
-        return members + stories
+        return [s for c in collections for s in self._view.model.stories_of(c)] + stories
 
     def removal(self) -> Removal | None:
         collections, stories = self.selected()
         if not collections and not stories:
             return None
         paths: list[Path] = []
-        for collection in collections:
-            members = self._view.model.stories_at(
-                self._view.model.collection_index(collection.name)
-            )
+        for collection in collections:  # its sources; stories under none go one by one
+            members = self._view.model.stories_of(collection)
             paths += [Path(r) for r in collection.roots] or [Path(s.path) for s in members]
         paths += [Path(story.path) for story in stories]
         return Removal(tuple(paths), _describe(collections, stories))
