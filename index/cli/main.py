@@ -173,6 +173,17 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(run=_cmd_compare)
 
+    p = sub.add_parser(
+        "collection",
+        parents=[after],
+        help="list the collections, or gather stories into a named one (kept with the index)",
+    )
+    p.add_argument("name", nargs="?", help="the collection; none: list them all")
+    p.add_argument("--add", nargs="+", default=[], metavar="STORY", help="stories to put in it")
+    p.add_argument("--remove", nargs="+", default=[], metavar="STORY", help="stories to take out")
+    p.add_argument("--delete", action="store_true", help="forget it (its stories stay)")
+    p.set_defaults(run=_cmd_collection)
+
     p = sub.add_parser("info", parents=[after], help="what the index holds and how it was built")
     p.add_argument("--json", action="store_true")
     p.add_argument(
@@ -329,6 +340,28 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_collection(args: argparse.Namespace) -> int:
+    from index.search.library import Library
+    from index.store.named_sets import edit_named_set
+
+    with Library.open(args.index) as lib:  # the model is never loaded for this
+        if args.name is not None and (args.add or args.remove or args.delete):
+            edit_named_set(
+                lib.layout.path,
+                args.name,
+                add=[lib.find_story(story).path for story in args.add],
+                remove=[lib.find_story(story).path for story in args.remove],
+                delete=args.delete,
+            )
+        collections = lib.collections()
+    for collection in collections:
+        if args.name is None or collection.name == args.name.strip():
+            kind = "gathered" if collection.named else (collection.folder or "files")
+            count = len(collection.story_ids)
+            print(f"{collection.name}  ({count} {'story' if count == 1 else 'stories'}, {kind})")
+    return EXIT_OK
+
+
 def _cmd_info(args: argparse.Namespace) -> int:
     from index.search.library import Library
     from index.store.database import passage_tokens_of
@@ -364,6 +397,7 @@ def _cmd_info(args: argparse.Namespace) -> int:
                         "roots": list(c.roots),
                         "story_ids": list(c.story_ids),
                         "samples": c.samples,
+                        "named": c.named,
                     }
                     for c in collections
                 ],

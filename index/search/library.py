@@ -36,6 +36,7 @@ from index.store.collections import Collection, group_stories
 from index.store.database import PassageRow, StoryRow, passage_tokens_of
 from index.store.generation import Generation
 from index.store.generations import IndexDir
+from index.store.named_sets import read_named_sets
 from index.store.vectors import one_numpy_blas_thread
 from index.text.passages import split_passages
 
@@ -171,11 +172,12 @@ class Library:
 
     def collections(self) -> list[Collection]:
         """The stories grouped by the folder they were added with (index/store/collections.py),
-        in the order the folders were added."""
+        in the order the folders were added, then the collections gathered by hand."""
         return group_stories(
-            ((row.id, row.path) for row in self._stories.values()),
+            [(row.id, row.path) for row in self._stories.values()],
             self._sources,
             samples_root=path_text(bundled_seeds_dir()),
+            named=read_named_sets(self.layout.path),
         )
 
     def stories_in(self, names: Sequence[str]) -> list[int]:

@@ -3,7 +3,8 @@ where to search. Each folder added is a collection; the bundled sample stories a
 own (so they can be left out, or removed, in one step); stories added file by file share one.
 
 Grouping reads only the sources table and the stories' paths, never the disk, so a folder that
-is offline (a drive not mounted) keeps its collection.
+is offline (a drive not mounted) keeps its collection. Collections gathered by hand follow the
+folders (index/store/named_sets.py).
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
+
+from index.store.named_sets import NamedSet
 
 SAMPLES_NAME = "Sample stories"
 SINGLE_FILES_NAME = "Single stories"  # files added one at a time, not as a folder
@@ -23,6 +26,8 @@ class Collection:
     roots: tuple[str, ...]  # the sources it stands for: one folder, or the files added singly
     story_ids: tuple[int, ...]
     samples: bool = False  # the bundled sample stories
+    named: bool = False  # gathered by hand (index/store/named_sets.py): removing it forgets
+    # the set, never its stories
 
     @property
     def folder(self) -> str | None:
@@ -40,11 +45,15 @@ class Collection:
 
 
 def group_stories(
-    stories: Iterable[tuple[int, str]], roots: Sequence[str], samples_root: str | None = None
+    stories: Iterable[tuple[int, str]],
+    roots: Sequence[str],
+    samples_root: str | None = None,
+    named: Sequence[NamedSet] = (),
 ) -> list[Collection]:
     """(story id, path) pairs grouped under the included `roots` (in the order they were added).
     A story belongs to the innermost folder that holds it; a root that is itself a story's path
-    was a file added on its own. Empty folders are kept: the person added them."""
+    was a file added on its own. Empty folders are kept: the person added them. The `named`
+    sets follow, each with the stories of its paths that are in the library."""
     stories = list(stories)
     paths = {path for _, path in stories}
     file_roots = [root for root in roots if root in paths]
@@ -69,6 +78,13 @@ def group_stories(
         collections.append(Collection(SINGLE_FILES_NAME, tuple(file_roots), tuple(single)))
     if unsorted:
         collections.append(Collection(UNSORTED_NAME, (), tuple(unsorted)))
+    ids = {path: story_id for story_id, path in stories}
+    taken = {c.name for c in collections}
+    for chosen in named:
+        name = chosen.name if chosen.name not in taken else f"{chosen.name} (collection)"
+        gathered = tuple(ids[path] for path in chosen.stories if path in ids)
+        collections.append(Collection(name, (), gathered, named=True))
+        taken.add(name)
     return collections
 
 

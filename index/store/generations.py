@@ -5,6 +5,7 @@
         CURRENT               "gen-000004" (replaced atomically with os.replace)
         gen-000004/           storylens.sqlite + passages.faiss + ... + manifest.json
         .writer.lock          held by the one process that is building
+        collections.json      the person's named collections (index/store/named_sets.py)
 
 Storylens writes into a folder only once it carries the marker, puts the marker only into a
 new or empty folder (or an index it wrote before the marker existed), and deletes nothing there
@@ -40,7 +41,15 @@ _PARTIAL = ".partial"
 _MARKER = "storylens-index.json"
 _MARKER_CONTENT = {"format": "storylens-index", "version": 1}
 _GENERATION = re.compile(r"gen-\d{6}")  # what new_generation() names, and nothing else
-_OURS = {_MARKER, _POINTER, f"{_POINTER}.tmp", ".writer.lock", "staging"}
+_OURS = {
+    _MARKER,
+    _POINTER,
+    f"{_POINTER}.tmp",
+    ".writer.lock",
+    "staging",
+    "collections.json",  # index/store/named_sets.py
+    "collections.tmp",
+}
 
 
 class IndexDir:

@@ -7,6 +7,7 @@ import contextlib
 import io
 import json
 import os
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -411,3 +412,32 @@ def test_in_limits_search_and_similar_to_a_collection(tmp_path: Path) -> None:
     assert unknown.stderr.count("\n") == 1
     assert "No collection is called 'nowhere'" in unknown.stderr
     assert "Sample stories; drafts; Single stories" in unknown.stderr
+
+
+def test_a_named_collection_gathers_stories_and_limits_a_search(
+    cli_index: Path, tmp_path: Path
+) -> None:
+    where = tmp_path / "ix"
+    shutil.copytree(cli_index, where)
+    made = storylens("collection", "Bows", "--add", "Camilla Roche", "Sofia Kalejs", index=where)
+    assert made.returncode == 0, made.stderr
+    assert made.stdout.strip() == "Bows  (2 stories, gathered)"
+    listed = storylens("collection", index=where).stdout.splitlines()
+    assert listed[0].startswith("Sample stories  (4 stories, ")
+    assert listed[1] == "Bows  (2 stories, gathered)"
+    found = storylens(
+        "search", "she bows to the applause", "--in", "bows", "-k", "10", "--json", index=where
+    )
+    assert {h["story"] for h in json.loads(found.stdout)["hits"]} == {
+        "Camilla Roche",
+        "Sofia Kalejs",
+    }
+    storylens("collection", "Bows", "--remove", "Sofia Kalejs", index=where)
+    assert (
+        storylens("collection", "Bows", index=where).stdout.strip() == "Bows  (1 story, gathered)"
+    )
+    gone = storylens("collection", "Bows", "--delete", index=where)
+    assert gone.returncode == 0 and gone.stdout == ""
+    assert len(json.loads(storylens("info", "--json", index=where).stdout)["stories"]) == 4
+    unknown = storylens("collection", "Bows", "--add", "Nobody", index=where)
+    assert unknown.returncode == 1 and "No story is called 'Nobody'" in unknown.stderr

@@ -3,9 +3,13 @@ were added with, from the sources table and the stories' paths alone."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from index.errors import StorylensError
 from index.store.collections import (
     SAMPLES_NAME,
     SINGLE_FILES_NAME,
@@ -13,6 +17,7 @@ from index.store.collections import (
     Collection,
     group_stories,
 )
+from index.store.named_sets import NAMED_SETS_NAME, NamedSet, edit_named_set, read_named_sets
 
 
 def test_each_folder_added_is_a_collection_in_the_order_added() -> None:
@@ -84,3 +89,32 @@ def test_every_story_is_in_exactly_one_collection_and_names_are_unique(
     assert sorted(members) == [story_id for story_id, _ in stories]
     names = [c.name for c in got]
     assert len(names) == len(set(names))
+
+
+def test_named_sets_are_kept_beside_the_index_and_follow_the_folders(tmp_path: Path) -> None:
+    edit_named_set(tmp_path, "To revise", add=["/lib/a.txt", "/lib/b.txt"])
+    edit_named_set(tmp_path, "To revise", add=["/lib/a.txt", "/gone.txt"], remove=["/lib/b.txt"])
+    edit_named_set(tmp_path, "lib", add=["/lib/b.txt"])  # the name of a folder too
+    sets = read_named_sets(tmp_path)
+    assert sets == [
+        NamedSet("To revise", ("/lib/a.txt", "/gone.txt")),
+        NamedSet("lib", ("/lib/b.txt",)),
+    ]
+    got = group_stories([(1, "/lib/a.txt"), (2, "/lib/b.txt")], ["/lib"], named=sets)
+    assert got == [
+        Collection("lib", ("/lib",), (1, 2)),
+        Collection("To revise", (), (1,), named=True),  # a story gone from the library drops out
+        Collection("lib (collection)", (), (2,), named=True),
+    ]
+    assert got[1].folder is None and got[1].matches("to revise")
+    assert edit_named_set(tmp_path, "To revise", delete=True) == [NamedSet("lib", ("/lib/b.txt",))]
+    with pytest.raises(StorylensError, match="No collection is called 'To revise'"):
+        edit_named_set(tmp_path, "To revise", delete=True)
+    with pytest.raises(StorylensError, match="needs a name"):
+        edit_named_set(tmp_path, "  ", add=["/lib/a.txt"])
+
+
+def test_a_damaged_collections_file_is_one_clear_line(tmp_path: Path) -> None:
+    (tmp_path / NAMED_SETS_NAME).write_text("{not json", "utf-8")
+    with pytest.raises(StorylensError, match=r"cannot be read .* move the file away"):
+        read_named_sets(tmp_path)
