@@ -33,6 +33,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QMenu,
@@ -57,10 +58,21 @@ _TOP = 0  # internalId of a collection row; a story row's is its collection's ro
 
 @dataclass(frozen=True)
 class Removal:
-    """What the person asked to remove: the paths to forget and how to say it."""
+    """What the person asked to remove: the paths to forget, the named collections to forget
+    (their stories stay), and how to say it."""
 
     paths: tuple[Path, ...]
     what: str  # "“Camilla Roche”", "3 stories", "the folder “drafts” (12 stories)"
+    named: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class CollectionEdit:
+    """Stories (by path) to put into or take out of the named collection `name`."""
+
+    name: str
+    add: tuple[str, ...] = ()
+    remove: tuple[str, ...] = ()
 
 
 class LibraryModel(QAbstractItemModel):
@@ -326,11 +338,13 @@ class LibraryView(QWidget):
         remove_requested(object): a Removal the person asked for (to be confirmed).
         add_requested(): the "+" button (add a folder).
         open_requested(object): the Story to read, from its start (Enter or a double click).
+        collection_edit_requested(object): a CollectionEdit chosen in the context menu.
     """
 
     remove_requested = Signal(object)
     add_requested = Signal()
     open_requested = Signal(object)
+    collection_edit_requested = Signal(object)
 
     def __init__(self, model: LibraryModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -415,6 +429,14 @@ class LibraryView(QWidget):
         index = self.shown.mapFromSource(self.model.story_index(story_id))
         self.tree.setCurrentIndex(index)
 
+    def new_collection(self, paths: tuple[str, ...]) -> None:
+        """Ask for a name, then gather `paths` into a new collection of that name."""
+        name, accepted = QInputDialog.getText(
+            self, "New collection", "Name of the collection (its stories stay where they are):"
+        )
+        if accepted and name.strip():
+            self.collection_edit_requested.emit(CollectionEdit(name.strip(), add=paths))
+
     def selected_removal(self) -> Removal | None:
         """The selected rows as one removal; None when nothing is selected."""
         return self.tree.removal()
@@ -463,10 +485,12 @@ class _LibraryTree(QTreeView):
             return None
         paths: list[Path] = []
         for collection in collections:  # its sources; stories under none go one by one
-            members = self._view.model.stories_of(collection)
-            paths += [Path(r) for r in collection.roots] or [Path(s.path) for s in members]
+            if not collection.named:
+                members = self._view.model.stories_of(collection)
+                paths += [Path(r) for r in collection.roots] or [Path(s.path) for s in members]
         paths += [Path(story.path) for story in stories]
-        return Removal(tuple(paths), _describe(collections, stories))
+        named = tuple(c.name for c in collections if c.named)
+        return Removal(tuple(paths), _describe(collections, stories), named)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.matches(QKeySequence.StandardKey.Delete):
@@ -513,6 +537,18 @@ class _LibraryTree(QTreeView):
         none = QAction("Uncheck all", menu)
         none.triggered.connect(model.check_none)
         menu.addActions([every, none])
+        if chosen:
+            menu.addSeparator()
+            menu.addMenu(self._collections_menu(menu, chosen))
+            inside = self._named_parent()
+            if inside is not None:
+                take_out = QAction(f"Remove from “{inside.name}”", menu)
+                take_out.triggered.connect(
+                    lambda: self._view.collection_edit_requested.emit(
+                        CollectionEdit(inside.name, remove=tuple(s.path for s in chosen))
+                    )
+                )
+                menu.addAction(take_out)
         removal = self.removal() if chosen else None
         if removal is not None:
             menu.addSeparator()
@@ -523,6 +559,37 @@ class _LibraryTree(QTreeView):
             menu.addAction(remove)
         menu.exec(event.globalPos())
 
+    def _collections_menu(self, parent: QMenu, chosen: list[Story]) -> QMenu:
+        """Add to collection ▸ each collection gathered by hand, and a new one."""
+        menu = QMenu("Add to &collection", parent)
+        paths = tuple(story.path for story in chosen)
+        emit = self._view.collection_edit_requested.emit
+        for collection in self._view.model.collections():
+            if collection.named:
+                action = menu.addAction(collection.name)
+                action.triggered.connect(
+                    lambda _=False, name=collection.name: emit(CollectionEdit(name, add=paths))
+                )
+        if menu.actions():
+            menu.addSeparator()
+        new = menu.addAction("New collection…")
+        new.triggered.connect(lambda: self._view.new_collection(paths))
+        return menu
+
+    def _named_parent(self) -> Collection | None:
+        """The collection gathered by hand that every selected story row is listed under."""
+        model, shown = self._view.model, self._view.shown
+        parents = {
+            shown.mapToSource(i.parent()).row()
+            for i in self.selectionModel().selectedRows()
+            if i.parent().isValid()
+        }
+        rows = self.selectionModel().selectedRows()
+        if len(parents) != 1 or any(not i.parent().isValid() for i in rows):
+            return None
+        collection = model.collections()[parents.pop()]
+        return collection if collection.named else None
+
 
 def _describe(collections: list[Collection], stories: list[Story]) -> str:
     """How a menu and a question name a selection."""
@@ -532,6 +599,8 @@ def _describe(collections: list[Collection], stories: list[Story]) -> str:
             return "the sample stories"
         count = len(collection.story_ids)
         noun = "story" if count == 1 else "stories"
+        if collection.named:
+            return f"the collection “{collection.name}” (its {count} {noun} stay)"
         if collection.folder is not None:
             return f"the folder “{collection.name}” ({count} {noun})"
         return f"“{collection.name}” ({count} {noun})"

@@ -174,6 +174,9 @@ class MainWindow(QMainWindow):
         self.reader.more_like_this.connect(s.similar)
         self.library.add_requested.connect(self.choose_folder)
         self.library.remove_requested.connect(self.confirm_remove)
+        self.library.collection_edit_requested.connect(
+            lambda edit: s.edit_collection(edit.name, add=edit.add, remove=edit.remove)
+        )
         self.stories.filter_changed.connect(self._filter_changed)
         self.comparisons.opened.connect(lambda: self.act.close_compare.setEnabled(True))
         self.comparisons.closed.connect(self._comparison_closed)
@@ -267,7 +270,10 @@ class MainWindow(QMainWindow):
 
         def finished(_result: int) -> None:
             if box.clickedButton() is remove:
-                self.service.remove(list(removal.paths))
+                if removal.paths:
+                    self.service.remove(list(removal.paths))
+                for name in removal.named:
+                    self.service.edit_collection(name, delete=True)
 
         box.finished.connect(finished)
         box.open()

@@ -404,6 +404,34 @@ class LibraryService(JobRunner):
 
         return self.run(op, on_loaded)
 
+    def edit_collection(
+        self,
+        name: str,
+        *,
+        add: Sequence[str] = (),
+        remove: Sequence[str] = (),
+        delete: bool = False,
+    ) -> None:
+        """Put stories (by path) into the named collection `name`, take some out, or forget
+        it (index/store/named_sets.py); library_changed follows with the collections as they
+        are then. Nothing is embedded: the index itself does not change."""
+        library = self._library
+        if library is None:
+            return
+
+        def op(job: Job) -> LibraryContents:
+            from index.store.named_sets import edit_named_set
+
+            edit_named_set(job.library.layout.path, name, add=add, remove=remove, delete=delete)
+            return LibraryContents.of(job.library)
+
+        def done(contents: LibraryContents) -> None:
+            if self._library is library:  # else a build swapped it meanwhile, and listed it
+                self.contents = contents
+                self.library_changed.emit(contents.stories)
+
+        self.run(op, done, lambda error: self.failed.emit(describe(error)))
+
     # -- building ---------------------------------------------------------------------------
 
     def add(self, paths: Sequence[Path]) -> None:

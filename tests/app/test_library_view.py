@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import QItemSelectionModel, Qt
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QInputDialog, QMessageBox
 from pytestqt.qtbot import QtBot
 
+from app.library_view import CollectionEdit
 from app.search_view import EmptyState
 from index.store.collections import SAMPLES_NAME
 from tests.app.conftest import READY_MS, OpenWindow
@@ -119,3 +121,42 @@ def test_a_folder_is_removed_with_its_stories_in_one_step(
     assert sorted(built.args[0].removed) == ["Harbour", "Orchard"]
     qtbot.waitUntil(lambda: [c.name for c in window.stories.collections()] == ["stories"])
     assert (drafts / "harbour.txt").is_file()  # the files themselves stay
+
+
+def test_stories_gathered_into_a_named_collection_and_it_forgotten_again(
+    qtbot: QtBot,
+    open_window: OpenWindow,
+    library_copy: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    window = open_window(library_copy)
+    model = window.stories
+    bows = [s for s in model.stories() if s.title in {"Camilla Roche", "Sofia Kalejs"}]
+    # The platform's name dialog cannot be answered offscreen; what it would return is given.
+    monkeypatch.setattr(QInputDialog, "getText", lambda *_args: ("Bows", True))
+    with qtbot.waitSignal(window.service.library_changed, timeout=READY_MS):
+        window.library.new_collection(tuple(s.path for s in bows))
+    assert shown_rows(window)[-3:] == ["Bows", "  Camilla Roche", "  Sofia Kalejs"]
+    assert (library_copy / "collections.json").is_file()  # kept with the index
+
+    romy = next(s for s in model.stories() if s.title == "Romy Baktybekova")
+    with qtbot.waitSignal(window.service.library_changed, timeout=READY_MS):
+        window.library.collection_edit_requested.emit(CollectionEdit("Bows", add=(romy.path,)))
+    assert shown_rows(window)[-4:] == [
+        "Bows",
+        "  Camilla Roche",
+        "  Romy Baktybekova",
+        "  Sofia Kalejs",
+    ]
+
+    tree = window.library.tree
+    tree.setFocus()
+    tree.setCurrentIndex(window.library.shown.mapFromSource(model.collection_index("Bows")))
+    qtbot.keyClick(tree, Qt.Key.Key_Delete)
+    box = next(w for w in window.findChildren(QMessageBox) if w.isVisible())
+    assert "the collection “Bows” (its 3 stories stay)" in box.text()
+    remove = next(b for b in box.buttons() if b.text() == "Remove")
+    with qtbot.waitSignal(window.service.library_changed, timeout=READY_MS):
+        remove.click()
+    assert [c.name for c in model.collections()] == [SAMPLES_NAME]
+    assert len(model.stories()) == 4
