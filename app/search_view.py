@@ -152,7 +152,11 @@ class SearchView(QWidget):
 
         self._make_results()
 
-        self.empty_title = named(QLabel(self, alignment=Qt.AlignmentFlag.AlignCenter), "emptyTitle")
+        # Wrapped, so that a narrow results pane wraps the title rather than being held wide
+        # by it (it held the pane at 369 px, squeezing the reader, and a restored layout moved).
+        self.empty_title = named(
+            QLabel(self, alignment=Qt.AlignmentFlag.AlignCenter, wordWrap=True), "emptyTitle"
+        )
         self.empty_title.setFont(scaled(self.font(), 1.35, weight=self.font().Weight.DemiBold))
         self.empty_hint = named(QLabel(self, wordWrap=True), "emptyHint")
         self.empty_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
