@@ -24,7 +24,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from index.cli.output import hit_to_json, print_alignment, print_hits, print_report
+from index.cli.output import (
+    hit_to_json,
+    print_alignment,
+    print_hits,
+    print_report,
+    print_story_alignment,
+)
 from index.embed.model import PRECISIONS
 from index.errors import StorylensError
 
@@ -173,6 +179,36 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(run=_cmd_compare)
 
+    _add_story_commands(sub, after)
+    p = sub.add_parser("info", parents=[after], help="what the index holds and how it was built")
+    p.add_argument("--json", action="store_true")
+    p.add_argument(
+        "--check",
+        action="store_true",
+        help="check every file of the index against the checksums written with it",
+    )
+    p.set_defaults(run=_cmd_info)
+    return parser
+
+
+def _add_story_commands(sub: Any, after: argparse.ArgumentParser) -> None:
+    """The commands over whole stories and collections, which never load the model."""
+    p = sub.add_parser(
+        "align",
+        parents=[after],
+        help="align two whole stories by meaning: what each tells that the other does too",
+    )
+    p.add_argument("left", metavar="STORY_A", help="a story, by title or file name")
+    p.add_argument("right", metavar="STORY_B", help="another story")
+    p.add_argument(
+        "--threshold",
+        type=float,
+        default=None,
+        help="lowest passage similarity that counts as telling the same (default 0.55)",
+    )
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(run=_cmd_align)
+
     p = sub.add_parser(
         "collection",
         parents=[after],
@@ -183,16 +219,6 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--remove", nargs="+", default=[], metavar="STORY", help="stories to take out")
     p.add_argument("--delete", action="store_true", help="forget it (its stories stay)")
     p.set_defaults(run=_cmd_collection)
-
-    p = sub.add_parser("info", parents=[after], help="what the index holds and how it was built")
-    p.add_argument("--json", action="store_true")
-    p.add_argument(
-        "--check",
-        action="store_true",
-        help="check every file of the index against the checksums written with it",
-    )
-    p.set_defaults(run=_cmd_info)
-    return parser
 
 
 def _own_version() -> str:
@@ -337,6 +363,25 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         _dump(alignment.to_json(), sys.stdout)
     else:
         print_alignment(alignment, sys.stdout)
+    return EXIT_OK
+
+
+def _cmd_align(args: argparse.Namespace) -> int:
+    from index.compare.stories import PASSAGE_THRESHOLD, align_stories
+    from index.search.library import Library
+
+    threshold = PASSAGE_THRESHOLD if args.threshold is None else args.threshold
+    if not -1.0 <= threshold <= 1.0:
+        print("storylens align: --threshold must be between -1 and 1", file=sys.stderr)
+        return EXIT_USAGE
+    with Library.open(args.index) as lib:  # stored vectors only: the model is not loaded
+        aligned = align_stories(
+            lib, lib.find_story(args.left), lib.find_story(args.right), threshold=threshold
+        )
+    if args.json:
+        _dump(aligned.to_json(), sys.stdout)
+    else:
+        print_story_alignment(aligned, sys.stdout)
     return EXIT_OK
 
 

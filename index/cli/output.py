@@ -20,6 +20,7 @@ from index.paths import path_text
 if TYPE_CHECKING:
     from index.build.builder import BuildReport
     from index.compare.align import Alignment
+    from index.compare.stories import Side, StoryAlignment
     from index.search.results import Hit, Passage
 
 
@@ -127,3 +128,26 @@ def print_alignment(alignment: Alignment, out: TextIO, width: int = 88) -> None:
             out.write(f"\nOnly in {title}:\n")
         for index in only:
             out.write(block(sentences[index].text, "  - ", "    "))
+
+
+def print_story_alignment(aligned: StoryAlignment, out: TextIO, width: int = 88) -> None:
+    """Segment by segment: what both stories tell (with its first words on each side and the
+    sentences linked), then what one tells alone."""
+    left, right = aligned.left.title, aligned.right.title
+    out.write(f"{left}  <->  {right}\n")
+    matched = sum(1 for s in aligned.segments if s.left and s.right)
+    out.write(f"{matched} stretch(es) told by both, in reading order\n")
+
+    def opening(side: Side) -> str:
+        return textwrap.shorten(" ".join(side.text.split()), width - 12, placeholder=" …")
+
+    for segment in aligned.segments:
+        out.write("\n")
+        if segment.left and segment.right:
+            out.write(f"  both  {segment.score:.3f}  ({len(segment.links)} sentence link(s))\n")
+            out.write(f"    {left}: {opening(segment.left)}\n")
+            out.write(f"    {right}: {opening(segment.right)}\n")
+        else:
+            side, title = (segment.left, left) if segment.left else (segment.right, right)
+            assert side is not None
+            out.write(f"  only in {title}: {opening(side)}\n")

@@ -37,6 +37,7 @@ from index.store.database import PassageRow, StoryRow, passage_tokens_of
 from index.store.generation import Generation
 from index.store.generations import IndexDir
 from index.store.named_sets import read_named_sets
+from index.store.sentences import sentence_ids_of
 from index.store.vectors import one_numpy_blas_thread
 from index.text.passages import split_passages
 
@@ -163,6 +164,20 @@ class Library:
             rows = database.story_passages(story_id)
             sentences = database.sentences_of([row.id for row in rows])
         return [self._passage(row, text[row.start : row.end], sentences[row.id]) for row in rows]
+
+    def stored_vectors(self, passages: Sequence[Passage]) -> tuple[Vectors, list[Vectors]]:
+        """The passages' vectors and each one's sentence vectors (one per Passage.sentences
+        span), as the index stores them: no model pass. Where sentence vectors are missing, a
+        passage's own vector stands for its one sentence."""
+        ids = [p.id for p in passages]
+        whole = self._generation.vectors.vectors(ids)
+        flat, counts = sentence_ids_of(ids, [len(p.sentences) for p in passages])
+        try:
+            sentences = self._generation.sentences.vectors(flat)
+        except KeyError:
+            return whole, [whole[i : i + 1] for i in range(len(ids))]
+        split = np.split(sentences, np.cumsum(counts)[:-1]) if ids else []
+        return whole, [part if len(part) else whole[i : i + 1] for i, part in enumerate(split)]
 
     def passage(self, passage_id: int) -> Passage:
         found, _ = self._passages([passage_id])

@@ -1,0 +1,280 @@
+"""Two whole stories aligned by meaning: which stretch of one tells what stretch of the other,
+what each tells alone, and which sentences correspond inside each matched stretch.
+
+    aligned = align_stories(lib, lib.find_story("Camilla Roche"), lib.find_story("Sofia Kalejs"))
+    for segment in aligned.segments:
+        ...  # segment.left / segment.right: a stretch of passages, or None (told on one side)
+
+The alignment is monotone (both stories are read forwards, as a reader compares them) and made
+by dynamic programming over the passage-by-passage cosine matrix, in the manner of
+Needleman-Wunsch: a matched block of one or two passages on each side gains its similarity less
+`threshold`, a passage left unmatched gains nothing, and the path with the largest total wins.
+Two passages against one let a scene that one story tells in one paragraph and the other in
+two be matched whole (a split or a merge). Then, inside each matched block, sentences are
+matched one to one (index/compare/align.py's matching) across the passage boundaries.
+
+Everything comes from the vectors the index stores; no model pass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from index.compare.align import DEFAULT_THRESHOLD, match_sentences
+from index.search.library import Library
+from index.search.results import Passage, Story
+
+# Cosine of two passages (or of a passage and two merged ones) above which matching them beats
+# telling them apart. Passages of different stories on one theme (the four sample stories, all
+# about dancers) score 0.2-0.55; the passages that retell one scene score higher
+# (tests/index/compare/test_stories.py, benchmarks/README.md).
+PASSAGE_THRESHOLD = 0.55
+_PAIR_WEIGHT = 1.5  # a block of three passages counts for more than one pair, less than two
+
+Vectors = npt.NDArray[np.float32]
+Span = tuple[int, int]
+
+
+@dataclass(frozen=True)
+class Side:
+    """A stretch of consecutive passages of one story."""
+
+    start: int  # character offsets into the story text
+    end: int
+    text: str
+    passage_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Link:
+    left: Span  # a sentence of the left side, as story offsets
+    right: Span
+    score: float
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A matched stretch (both sides), or what one story tells alone (the other side None)."""
+
+    left: Side | None
+    right: Side | None
+    score: float  # cosine of the two stretches; 0.0 for a stretch told on one side only
+    links: tuple[Link, ...] = ()
+
+
+@dataclass(frozen=True)
+class StoryAlignment:
+    left: Story
+    right: Story
+    segments: tuple[Segment, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        """The shape `storylens align --json` prints."""
+        return {
+            "left": {"story": self.left.title, "story_id": self.left.id},
+            "right": {"story": self.right.title, "story_id": self.right.id},
+            "segments": [
+                {
+                    "left": _side_json(s.left),
+                    "right": _side_json(s.right),
+                    "score": round(s.score, 6),
+                    "links": [
+                        {"left": list(k.left), "right": list(k.right), "score": round(k.score, 6)}
+                        for k in s.links
+                    ],
+                }
+                for s in self.segments
+            ],
+        }
+
+
+def align_stories(
+    library: Library,
+    left: Story,
+    right: Story,
+    *,
+    threshold: float = PASSAGE_THRESHOLD,
+    sentence_threshold: float = DEFAULT_THRESHOLD,
+) -> StoryAlignment:
+    """Align two stories of `library` from their stored vectors (see the module's docstring)."""
+    sides = []
+    for story in (left, right):
+        passages = library.passages(story.id)
+        vectors, sentences = library.stored_vectors(passages)
+        sides.append((passages, vectors, sentences, library.story_text(story.id)))
+    (lp, lv, ls, ltext), (rp, rv, rs, rtext) = sides
+    segments = []
+    for block in align_passage_vectors(lv, rv, threshold):
+        (a, b), (c, d) = block
+        left_side = _side(lp[a:b], ltext) if b > a else None
+        right_side = _side(rp[c:d], rtext) if d > c else None
+        if left_side is None or right_side is None:
+            segments.append(Segment(left_side, right_side, 0.0))
+            continue
+        score = float(_mean_direction(lv[a:b]) @ _mean_direction(rv[c:d]))
+        links = _links(lp[a:b], ls[a:b], rp[c:d], rs[c:d], sentence_threshold)
+        segments.append(Segment(left_side, right_side, score, links))
+    return StoryAlignment(left, right, tuple(segments))
+
+
+def align_passage_vectors(
+    left: Vectors, right: Vectors, threshold: float = PASSAGE_THRESHOLD
+) -> list[tuple[Span, Span]]:
+    """The monotone alignment of two sequences of unit vectors, as blocks in reading order:
+    ((left start, left end), (right start, right end)), half-open. A matched block has one or
+    two passages on each side (never two and two); a block with one side empty is told on the
+    other side alone, consecutive ones merged."""
+    n, m = len(left), len(right)
+    total = np.zeros((n + 1, m + 1))  # best total gain of the first i left and j right passages
+    reached = np.zeros((n + 1, m + 1))  # ... when (i, j) ends on a block, not a right gap
+    move = np.zeros((n + 1, m + 1), dtype=np.int8)  # 0 left gap, 1 one:one, 2 one:two, 3 two:one
+    gains = _block_gains(left, right, threshold)
+    for i in range(1, n + 1):
+        best = total[i - 1].copy()  # left passage i-1 unmatched
+        chosen = np.zeros(m + 1, dtype=np.int8)
+        for code, (di, dj), gain in gains:
+            if i < di or gain.shape[1] == 0:
+                continue
+            candidate = np.full(m + 1, -np.inf)
+            candidate[dj:] = total[i - di, : m + 1 - dj] + gain[i - 1]
+            better = candidate > best
+            best[better], chosen[better] = candidate[better], code
+        reached[i], move[i] = best, chosen
+        total[i] = np.maximum.accumulate(best)  # right passages left unmatched
+    return _merged_gaps(_trace(total, reached, move, n, m))
+
+
+def _block_gains(
+    left: Vectors, right: Vectors, threshold: float
+) -> list[tuple[int, tuple[int, int], npt.NDArray[np.float64]]]:
+    """(move code, (left passages, right passages), gain matrix), where gain[i, j] is for the
+    block that ends at left passage i and right passage j (-inf where no such block fits).
+
+    Two passages count as one telling only where together they are closer to the one on the
+    other side than either is alone: a scene split in two. Without that, a passage's exact
+    copy would take an unrelated neighbour along (a copy's cosine 1.0 against 0.87 for the
+    copy and a neighbour at 0.5 together, which the block's weight would prefer)."""
+    one = (left @ right.T).astype(np.float64)
+    one_two = np.full(one.shape, -np.inf)  # [i, j]: left i with right j-1 and j
+    if len(right) > 1:
+        together = (left @ _pairs(right).T).astype(np.float64)
+        alone = np.maximum(one[:, :-1], one[:, 1:])
+        one_two[:, 1:] = np.where(together > alone, (together - threshold) * _PAIR_WEIGHT, -np.inf)
+    two_one = np.full(one.shape, -np.inf)  # [i, j]: left i-1 and i with right j
+    if len(left) > 1:
+        together = (_pairs(left) @ right.T).astype(np.float64)
+        alone = np.maximum(one[:-1, :], one[1:, :])
+        two_one[1:, :] = np.where(together > alone, (together - threshold) * _PAIR_WEIGHT, -np.inf)
+    return [(1, (1, 1), one - threshold), (2, (1, 2), one_two[:, 1:]), (3, (2, 1), two_one)]
+
+
+def _pairs(vectors: Vectors) -> Vectors:
+    """The direction of each two consecutive vectors together."""
+    if len(vectors) < 2:
+        return np.zeros((0, vectors.shape[1]), dtype=np.float32)
+    summed = vectors[:-1] + vectors[1:]
+    norms = np.linalg.norm(summed, axis=1, keepdims=True)
+    pairs: Vectors = (summed / np.maximum(norms, 1e-12)).astype(np.float32)
+    return pairs
+
+
+def _trace(
+    total: npt.NDArray[np.float64],
+    reached: npt.NDArray[np.float64],
+    move: npt.NDArray[np.int8],
+    n: int,
+    m: int,
+) -> list[tuple[Span, Span]]:
+    steps = {1: (1, 1), 2: (1, 2), 3: (2, 1)}
+    blocks: list[tuple[Span, Span]] = []
+    i, j = n, m
+    while i > 0 or j > 0:
+        # A right passage told alone, wherever that is as good: so where both stories tell
+        # something alone at one place, the left story's comes first.
+        if i == 0 or (j > 0 and total[i, j - 1] >= reached[i, j]):
+            blocks.append(((i, i), (j - 1, j)))  # right passage j-1 told alone
+            j -= 1
+        elif move[i, j] == 0:
+            blocks.append(((i - 1, i), (j, j)))  # left passage i-1 told alone
+            i -= 1
+        else:
+            di, dj = steps[int(move[i, j])]
+            blocks.append(((i - di, i), (j - dj, j)))
+            i, j = i - di, j - dj
+    return blocks[::-1]
+
+
+def _merged_gaps(blocks: list[tuple[Span, Span]]) -> list[tuple[Span, Span]]:
+    """Consecutive stretches told on the same side alone, as one."""
+    merged: list[tuple[Span, Span]] = []
+    for (a, b), (c, d) in blocks:
+        if merged:
+            (pa, pb), (pc, pd) = merged[-1]
+            left_gap, previous_left_gap = c == d, pc == pd
+            right_gap, previous_right_gap = a == b, pa == pb
+            if left_gap and previous_left_gap and pb == a:
+                merged[-1] = ((pa, b), (pc, pd))
+                continue
+            if right_gap and previous_right_gap and pd == c:
+                merged[-1] = ((pa, pb), (pc, d))
+                continue
+        merged.append(((a, b), (c, d)))
+    return merged
+
+
+def _mean_direction(vectors: Vectors) -> Vectors:
+    summed = vectors.sum(axis=0)
+    direction: Vectors = (summed / max(float(np.linalg.norm(summed)), 1e-12)).astype(np.float32)
+    return direction
+
+
+def _side(passages: Sequence[Passage], text: str) -> Side:
+    start, end = passages[0].start, passages[-1].end
+    return Side(start, end, text[start:end], tuple(p.id for p in passages))
+
+
+def _links(
+    left: Sequence[Passage],
+    left_sentences: Sequence[Vectors],
+    right: Sequence[Passage],
+    right_sentences: Sequence[Vectors],
+    threshold: float,
+) -> tuple[Link, ...]:
+    """The block's sentences matched one to one, across its passages' boundaries."""
+    left_spans = _sentence_spans(left, left_sentences)
+    right_spans = _sentence_spans(right, right_sentences)
+    if not left_spans or not right_spans:
+        return ()
+    matrix = np.concatenate(left_sentences) @ np.concatenate(right_sentences).T
+    return tuple(
+        Link(left_spans[pair.left_index], right_spans[pair.right_index], pair.score)
+        for pair in match_sentences(matrix.astype(np.float32), threshold)
+    )
+
+
+def _sentence_spans(passages: Sequence[Passage], vectors: Sequence[Vectors]) -> list[Span]:
+    """Each sentence vector's span: the passage's sentences, or the passage itself when its
+    one vector stands for it whole."""
+    spans: list[Span] = []
+    for passage, its_vectors in zip(passages, vectors, strict=True):
+        sentences = list(passage.sentences)
+        if len(sentences) != len(its_vectors):
+            sentences = [(passage.start, passage.end)] * len(its_vectors)
+        spans += sentences
+    return spans
+
+
+def _side_json(side: Side | None) -> dict[str, Any] | None:
+    if side is None:
+        return None
+    return {
+        "start": side.start,
+        "end": side.end,
+        "text": side.text,
+        "passage_ids": list(side.passage_ids),
+    }

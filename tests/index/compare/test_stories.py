@@ -1,0 +1,157 @@
+"""Whole stories aligned: the dynamic programme on vectors whose true alignment is made known,
+its guarantees on any vectors, and a story against a reworked copy of itself on the real model
+(passages deleted, inserted, split and moved), through the engine and `storylens align`."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from index.build.builder import build_index
+from index.compare.stories import align_passage_vectors, align_stories
+from index.search.library import Library
+from tests.conftest import SEEDS
+from tests.index.cli.test_cli import storylens
+
+DIMENSION = 64
+
+
+def unit(rng: np.random.Generator, n: int) -> np.ndarray:
+    vectors = rng.standard_normal((n, DIMENSION)).astype(np.float32)
+    return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+
+def test_deleted_inserted_split_and_moved_passages_are_found() -> None:
+    rng = np.random.default_rng(3)
+    a = unit(rng, 8)
+    halves = unit(rng, 2)  # passage 5 of A is these two together, told apart in B
+    a[5] = halves.sum(axis=0) / np.linalg.norm(halves.sum(axis=0))
+    foreign = unit(rng, 1)
+    b = np.concatenate([a[7:8], a[0:2], a[3:4], foreign, a[4:5], halves, a[6:7]])
+    assert align_passage_vectors(a, b) == [
+        ((0, 0), (0, 1)),  # moved to the front of B: told there alone, and alone at A's end
+        ((0, 1), (1, 2)),
+        ((1, 2), (2, 3)),
+        ((2, 3), (3, 3)),  # deleted from B
+        ((3, 4), (3, 4)),
+        ((4, 4), (4, 5)),  # inserted into B
+        ((4, 5), (5, 6)),
+        ((5, 6), (6, 8)),  # split in B: one block, one passage against two
+        ((6, 7), (8, 9)),
+        ((7, 8), (9, 9)),
+    ]
+
+
+def test_a_copy_aligns_passage_for_passage_and_strangers_not_at_all() -> None:
+    rng = np.random.default_rng(5)
+    a = unit(rng, 12)
+    assert align_passage_vectors(a, a.copy()) == [((i, i + 1), (i, i + 1)) for i in range(12)]
+    assert align_passage_vectors(a, unit(rng, 9)) == [((0, 12), (0, 0)), ((12, 12), (0, 9))]
+    assert align_passage_vectors(a, a[:0]) == [((0, 12), (0, 0))]
+
+
+@settings(max_examples=60, deadline=None)
+@given(n=st.integers(0, 9), m=st.integers(0, 9), seed=st.integers(0, 2**16))
+def test_blocks_cover_both_stories_in_order_whatever_the_vectors(n: int, m: int, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    a, b = unit(rng, n), unit(rng, m)
+    if n and m:  # some near copies, so that there is something to match
+        b[: min(n, m) // 2] = a[: min(n, m) // 2]
+    blocks = align_passage_vectors(a, b, threshold=0.1)
+    left_at = right_at = 0
+    for (s, e), (t, u) in blocks:
+        assert (s, t) == (left_at, right_at)  # monotone, nothing skipped, nothing twice
+        assert e > s or u > t
+        if e > s and u > t:
+            assert (e - s, u - t) in {(1, 1), (1, 2), (2, 1)}
+        left_at, right_at = e, u
+    assert (left_at, right_at) == (n, m)
+
+
+@pytest.fixture(scope="module")
+def reworked(tmp_path_factory: pytest.TempPathFactory, embedder: object) -> Iterator[Library]:
+    """Sofia Kalejs, and a copy reworked as a later draft would be: its last passage moved to
+    the front, the third deleted, a passage of Camilla Roche inserted, the sixth split in two."""
+    from index.embed.model import Embedder
+
+    assert isinstance(embedder, Embedder)
+    folder = tmp_path_factory.mktemp("drafts")
+    original = (SEEDS / "sofia-kalejs.txt").read_text("utf-8")
+    (folder / "sofia-kalejs.txt").write_text(original, "utf-8")
+    paragraphs = [p for p in re.split(r"\n\s*\n", original) if p.strip()]
+    assert len(paragraphs) == 8
+    camilla = [
+        p
+        for p in re.split(r"\n\s*\n", (SEEDS / "camilla-roche.txt").read_text("utf-8"))
+        if p.strip()
+    ]
+    sentences = re.split(r"(?<=[.!?]) ", paragraphs[5].strip())
+    half = len(sentences) // 2
+    split = [" ".join(sentences[:half]), " ".join(sentences[half:])]
+    draft = [paragraphs[7], *paragraphs[0:2], paragraphs[3], camilla[3], paragraphs[4]]
+    draft += [*split, paragraphs[6]]
+    (folder / "sofia-kalejs-draft.txt").write_text("\n\n".join(draft) + "\n", "utf-8")
+    where = tmp_path_factory.mktemp("reworked") / "ix"
+    build_index([folder], where, embedder=embedder)
+    with Library.open(where, embedder=embedder) as library:
+        yield library
+
+
+def test_a_reworked_draft_aligns_with_its_original(reworked: Library) -> None:
+    original = reworked.find_story("sofia-kalejs.txt")
+    draft = reworked.find_story("sofia-kalejs-draft.txt")
+    aligned = align_stories(reworked, original, draft)
+    ordinals = {p.id: p.ordinal for s in (original, draft) for p in reworked.passages(s.id)}
+
+    def shape(side: object) -> tuple[int, ...]:
+        return tuple(ordinals[i] for i in side.passage_ids) if side else ()  # type: ignore[attr-defined]
+
+    assert [(shape(s.left), shape(s.right)) for s in aligned.segments] == [
+        ((), (0,)),
+        ((0,), (1,)),
+        ((1,), (2,)),
+        ((2,), ()),
+        ((3,), (3,)),
+        ((), (4,)),
+        ((4,), (5,)),
+        ((5,), (6, 7)),
+        ((6,), (8,)),
+        ((7,), ()),
+    ]
+    split = aligned.segments[7]
+    assert split.score > 0.9
+    text = reworked.story_text(draft.id)
+    # Sentences link across the boundary of the two passages the sixth was split into.
+    linked = {text[b:e] for (_, (b, e)) in ((k.left, k.right) for k in split.links)}
+    draft_passages = reworked.passages(draft.id)
+    assert any(s in draft_passages[6].text for s in linked)
+    assert any(s in draft_passages[7].text for s in linked)
+    # Sentence vectors are read in their passage's context, so the same sentence in the
+    # split-off half scores a little under 1.
+    assert all(link.score > 0.8 for link in split.links)
+
+
+def test_align_on_the_command_line(reworked: Library) -> None:
+    index = reworked.layout.path
+    done = storylens("align", "sofia-kalejs.txt", "sofia-kalejs-draft.txt", "--json", index=index)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert (result["left"]["story"], result["right"]["story"]) == (
+        "Sofia Kalejs",
+        "Sofia Kalejs Draft",
+    )
+    first, second = result["segments"][:2]
+    assert first["left"] is None and first["right"]["passage_ids"]
+    text = reworked.story_text(reworked.find_story("sofia-kalejs.txt").id)
+    assert second["left"]["text"] == text[second["left"]["start"] : second["left"]["end"]]
+    assert {"left", "right", "score", "links"} == set(second)
+    said = storylens("align", "sofia-kalejs.txt", "sofia-kalejs-draft.txt", index=index)
+    assert "6 stretch(es) told by both" in said.stdout
+    wrong = storylens("align", "sofia-kalejs.txt", "nobody", index=index)
+    assert wrong.returncode == 1 and wrong.stderr.startswith("storylens: No story")
