@@ -3,7 +3,7 @@ the part of the library service they rely on."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
@@ -72,21 +72,41 @@ def compare_passages(library: Library, left_id: int, right_id: int, threshold: f
 
 @dataclass(frozen=True)
 class Moment:
-    """A passage and the closest passage of each other story (in the library's story order)."""
+    """A passage and the closest passage of other stories, the closest first: of `stories`
+    (a search's filter; None: all), the best `limit` (None: all) of `total` stories."""
 
     source: Passage
     matches: tuple[Hit, ...]
+    total: int = 0
+    stories: tuple[int, ...] | None = None
+    limit: int | None = None
 
 
-def find_moment(library: Library, passage_id: int) -> Moment:
+def find_moment(
+    library: Library,
+    passage_id: int,
+    stories: Sequence[int] | None = None,
+    limit: int | None = None,
+) -> Moment:
     """Engine calls: run in a worker."""
-    return Moment(library.passage(passage_id), tuple(same_moment(library, passage_id)))
-
-
-def step_moment(library: Library, passage_id: int, step: int) -> Moment | None:
-    """The moment of the passage `step` places after this one in its story; None past an end."""
     source = library.passage(passage_id)
+    wanted = set(stories) if stories is not None else None
+    total = sum(
+        1
+        for story in library.stories()
+        if story.id != source.story_id and (wanted is None or story.id in wanted)
+    )
+    matches = same_moment(library, passage_id, stories=stories, limit=limit)
+    chosen = tuple(stories) if stories is not None else None
+    return Moment(source, tuple(matches), total, chosen, limit)
+
+
+def step_moment(library: Library, moment: Moment, step: int) -> Moment | None:
+    """The same for the passage `step` places after the moment's in its story (same stories,
+    same limit); None past an end."""
+    source = moment.source
     ordinal = source.ordinal + step
     if not 0 <= ordinal < source.story_passage_count:
         return None
-    return find_moment(library, library.passages(source.story_id)[ordinal].id)
+    following = library.passages(source.story_id)[ordinal].id
+    return find_moment(library, following, moment.stories, moment.limit)

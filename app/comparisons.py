@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
@@ -60,6 +61,9 @@ class ComparisonPages(QObject):
         self._back: list[QWidget] = []  # the views a comparison was opened from, in order
         self.notice: QMessageBox | None = None  # the last "not available" message
         self.chooser: QInputDialog | None = None  # the last "Compare with…" question
+        # The stories searches look in (the library's checkboxes): the same moment keeps to
+        # them. None: every story.
+        self.chosen_stories: Callable[[], list[int] | None] = lambda: None
 
     @property
     def showing(self) -> bool:
@@ -96,7 +100,7 @@ class ComparisonPages(QObject):
         view = self._view("app.moment_view", "MomentView")
         if view is None:
             return False
-        view.show_moment(passage.id)  # type: ignore[attr-defined]
+        view.show_moment(passage.id, self.chosen_stories())  # type: ignore[attr-defined]
         self._show(view)
         return True
 

@@ -83,6 +83,7 @@ class MainWindow(QMainWindow):
         self.pages.addWidget(self.splitter)
         self.setCentralWidget(self.pages)
         self.comparisons = ComparisonPages(self.pages, service, self.search, self.reader, self)
+        self.comparisons.chosen_stories = self.stories.checked_ids
 
         self.build_status = BuildStatus(self)
         self.stats = named(QLabel(self), "muted")

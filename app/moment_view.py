@@ -5,7 +5,7 @@ first story moves every other column to its best match for that passage."""
 from __future__ import annotations
 
 import html
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence
@@ -65,6 +65,9 @@ class MomentColumn(QWidget):
             self.open_requested.emit(self.passage.id)
 
 
+FIRST_SHOWN = 6  # stories shown at first: the closest; "All stories" shows the rest
+
+
 class MomentView(SideBySideView):
     """Columns of passages telling the same moment, the chosen passage first.
 
@@ -80,8 +83,11 @@ class MomentView(SideBySideView):
     compare_requested = Signal(int, int)
     shown = Signal()
 
-    def __init__(self, service: LibraryRunner, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, service: LibraryRunner, parent: QWidget | None = None, *, first: int = FIRST_SHOWN
+    ) -> None:
         super().__init__(service, parent)
+        self._first = first
         self._moment: Moment | None = None
         self._columns: list[MomentColumn] = []
         self._syncing = False
@@ -95,9 +101,17 @@ class MomentView(SideBySideView):
     def columns(self) -> list[MomentColumn]:
         return list(self._columns)
 
-    def show_moment(self, passage_id: int) -> None:
-        """Find the closest passage of every other story to this one, in a worker."""
-        self._run(lambda job: find_moment(job.library, passage_id))
+    def show_moment(self, passage_id: int, stories: Sequence[int] | None = None) -> None:
+        """Find the closest passage of the other stories (of `stories`, a search's filter) to
+        this one, in a worker; the closest few first, all on request."""
+        first = self._first
+        self._run(lambda job: find_moment(job.library, passage_id, stories, first))
+
+    def show_all(self) -> None:
+        """Every story of the moment shown, not only the closest few."""
+        moment = self._moment
+        if moment is not None:
+            self._run(lambda job: find_moment(job.library, moment.source.id, moment.stories, None))
 
     def next_passage(self) -> None:
         self._step(+1)
@@ -108,8 +122,8 @@ class MomentView(SideBySideView):
     def _step(self, step: int) -> None:
         if self._moment is None:
             return
-        source = self._moment.source.id
-        self._run(lambda job: step_moment(job.library, source, step))
+        moment = self._moment
+        self._run(lambda job: step_moment(job.library, moment, step))
 
     def _run(self, op: Callable[[JobLike], Moment | None]) -> None:
         self.submit(op, self._arrived, "Looking for the same moment in the other stories…")
@@ -118,6 +132,9 @@ class MomentView(SideBySideView):
         self.title = QLabel("<b>The same moment in every story</b>")
         self.previous_button = QPushButton("◀ Previous passage")
         self.next_button = QPushButton("Next passage ▶")
+        self.all_button = QPushButton("All stories")
+        self.all_button.setToolTip("Show every story's closest passage, not only the closest few")
+        self.all_button.clicked.connect(self.show_all)
         self.close_button = QPushButton("Close")
         self.previous_button.setToolTip("Alt+Up: the passage before, and its matches")
         self.next_button.setToolTip("Alt+Down: the passage after, and its matches")
@@ -127,7 +144,7 @@ class MomentView(SideBySideView):
         self.close_button.clicked.connect(self.closed)
         bar = QHBoxLayout()
         bar.addWidget(self.title, 1)
-        for button in (self.previous_button, self.next_button, self.close_button):
+        for button in (self.previous_button, self.next_button, self.all_button, self.close_button):
             bar.addWidget(button)
 
         self.strip = QWidget()
@@ -190,7 +207,10 @@ class MomentView(SideBySideView):
         if moment is None:
             self.previous_button.setEnabled(False)
             self.next_button.setEnabled(False)
+            self.all_button.setVisible(False)
             return
+        self.all_button.setVisible(len(moment.matches) < moment.total)
+        self.all_button.setText(f"All {moment.total} stories")
         source = moment.source
         self.previous_button.setEnabled(source.ordinal > 0)
         self.next_button.setEnabled(source.ordinal + 1 < source.story_passage_count)
@@ -198,7 +218,10 @@ class MomentView(SideBySideView):
             f"<b>The same moment in every story</b> &mdash; from {html.escape(source.story_title)}"
             f", passage {source.ordinal + 1} of {source.story_passage_count}"
         )
+        shown, total = len(moment.matches), moment.total
+        which = f"The {shown} closest of {total}" if shown < total else f"{shown}"
+        scope = " checked" if moment.stories is not None else " other"
         self.status.setText(
-            f"{len(moment.matches)} other stor{'y' if len(moment.matches) == 1 else 'ies'}: "
-            "each column is that story's closest passage."
+            f"{which}{scope} stor{'y' if total == 1 else 'ies'}, the closest first: each column "
+            "is that story's closest passage."
         )

@@ -179,7 +179,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(run=_cmd_compare)
 
-    _add_story_commands(sub, after)
+    _add_story_commands(sub, after, chooses_stories)
     p = sub.add_parser("info", parents=[after], help="what the index holds and how it was built")
     p.add_argument("--json", action="store_true")
     p.add_argument(
@@ -191,8 +191,21 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _add_story_commands(sub: Any, after: argparse.ArgumentParser) -> None:
+def _add_story_commands(
+    sub: Any, after: argparse.ArgumentParser, chooses_stories: argparse.ArgumentParser
+) -> None:
     """The commands over whole stories and collections, which never load the model."""
+    p = sub.add_parser(
+        "moment",
+        parents=[after, chooses_stories],
+        help="the same moment in other stories: each one's closest passage to this one, "
+        "the closest first",
+    )
+    p.add_argument("passage_id", type=int, help="passage id (see search --json)")
+    p.add_argument("-k", type=int, default=6, help="how many stories (default 6)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(run=_cmd_moment)
+
     p = sub.add_parser(
         "align",
         parents=[after],
@@ -363,6 +376,22 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         _dump(alignment.to_json(), sys.stdout)
     else:
         print_alignment(alignment, sys.stdout)
+    return EXIT_OK
+
+
+def _cmd_moment(args: argparse.Namespace) -> int:
+    from index.compare.align import same_moment
+    from index.search.library import Library
+
+    if args.k < 1:
+        print("storylens moment: -k must be at least 1", file=sys.stderr)
+        return EXIT_USAGE
+    with Library.open(args.index) as lib:  # stored vectors only: the model is not loaded
+        hits = same_moment(lib, args.passage_id, stories=_chosen_stories(lib, args), limit=args.k)
+    if args.json:
+        _dump({"passage_id": args.passage_id, "hits": [hit_to_json(h) for h in hits]}, sys.stdout)
+    else:
+        print_hits(hits, sys.stdout)
     return EXIT_OK
 
 

@@ -198,20 +198,38 @@ def match_sentences(matrix: FloatMatrix, threshold: float) -> list[AlignedPair]:
     return sorted(pairs, key=lambda p: p.left_index)
 
 
-def same_moment(library: Library, passage_id: int) -> list[Hit]:
-    """The closest passage of every other story to this one, one hit per story, in the order of
-    library.stories(); ranks number that order from 1."""
+def same_moment(
+    library: Library,
+    passage_id: int,
+    *,
+    stories: Sequence[int] | None = None,
+    limit: int | None = None,
+) -> list[Hit]:
+    """The closest passage of every other story to this one (of `stories`, when a search is
+    limited to some), one hit per story, the closest first; `limit` keeps the best few."""
     source = library.passage(passage_id)
-    others = [s.id for s in library.stories() if s.id != source.story_id]
+    wanted = set(stories) if stories is not None else None
+    others = [
+        s.id
+        for s in library.stories()
+        if s.id != source.story_id and (wanted is None or s.id in wanted)
+    ]
     best: dict[int, Hit] = {}
-    for hit in library.similar(passage_id, k=_nearest_k(library), other_stories=True):
-        best.setdefault(hit.passage.story_id, hit)
+    if others:
+        nearest = library.similar(
+            passage_id,
+            k=_nearest_k(library),
+            other_stories=True,
+            stories=others if wanted is not None else None,
+        )
+        for hit in nearest:
+            best.setdefault(hit.passage.story_id, hit)
     for story_id in others:
         if story_id not in best:  # a story with no passage among the nearest: ask it directly
             hits = library.similar(passage_id, k=1, stories=[story_id])
             if hits:
                 best[story_id] = hits[0]
-    ordered = [best[s] for s in others if s in best]
+    ordered = sorted(best.values(), key=lambda hit: -hit.score)[:limit]
     return [dataclasses.replace(hit, rank=rank) for rank, hit in enumerate(ordered, start=1)]
 
 

@@ -85,3 +85,19 @@ def test_esc_from_a_comparison_opened_in_the_moment_view_goes_back_to_it(
     with qtbot.waitSignal(window.comparisons.closed):
         window.act.close_compare.trigger()  # Esc again: back to the results
     assert window.pages.currentIndex() == 0
+
+
+def test_the_same_moment_keeps_to_the_checked_stories(
+    qtbot: QtBot, open_window: OpenWindow, library_copy: Path
+) -> None:
+    window = open_window(library_copy)
+    search(qtbot, window)
+    source = window.search.model.hit(0).passage
+    keep = {s.id for s in window.stories.stories() if s.title in {"Camilla Roche"}}
+    with qtbot.waitSignal(window.service.search_finished, timeout=READY_MS):
+        window.stories.set_checked(keep | {source.story_id})
+    assert window.comparisons.same_moment(source)
+    moment = window.pages.currentWidget()
+    with qtbot.waitSignal(moment.shown, timeout=READY_MS):
+        pass
+    assert [c.passage.story_title for c in moment.columns] == [source.story_title, "Camilla Roche"]

@@ -135,3 +135,31 @@ def test_escape_closes_and_failures_are_shown(view: MomentView, qtbot: QtBot) ->
     assert view.status.text() == "No passage 999999 in this index."
     with qtbot.waitSignal(view.closed, timeout=1000):
         qtbot.keyClick(view, Qt.Key.Key_Escape)
+
+
+def test_the_closest_few_first_all_on_request_and_only_the_stories_chosen(
+    qtbot: QtBot, service: LibraryService, lib: Library
+) -> None:
+    view = MomentView(service, first=2)
+    qtbot.addWidget(view)
+    view.show()
+    source = camilla_bow(lib)
+    with qtbot.waitSignal(view.shown, timeout=WAIT_MS):
+        view.show_moment(source)
+    ranked = [(h.passage.story_title, h.passage.id) for h in same_moment(lib, source)]
+    assert columns_of(view)[1:] == ranked[:2]  # the two closest, the closest first
+    assert view.all_button.isVisible() and view.all_button.text() == "All 3 stories"
+    assert view.status.text().startswith("The 2 closest of 3 other stories")
+    with qtbot.waitSignal(view.shown, timeout=WAIT_MS):
+        view.all_button.click()
+    assert columns_of(view)[1:] == ranked
+    assert not view.all_button.isVisible()
+
+    romy = lib.find_story("Romy Baktybekova").id
+    with qtbot.waitSignal(view.shown, timeout=WAIT_MS):
+        view.show_moment(source, stories=[romy])  # a search limited to one other story
+    assert [title for title, _ in columns_of(view)] == ["Camilla Roche", "Romy Baktybekova"]
+    assert view.status.text().startswith("1 checked story")
+    with qtbot.waitSignal(view.shown, timeout=WAIT_MS):
+        view.next_button.click()  # the next passage keeps to the same stories
+    assert [title for title, _ in columns_of(view)] == ["Camilla Roche", "Romy Baktybekova"]

@@ -441,3 +441,18 @@ def test_a_named_collection_gathers_stories_and_limits_a_search(
     assert len(json.loads(storylens("info", "--json", index=where).stdout)["stories"]) == 4
     unknown = storylens("collection", "Bows", "--add", "Nobody", index=where)
     assert unknown.returncode == 1 and "No story is called 'Nobody'" in unknown.stderr
+
+
+def test_moment_ranks_the_other_stories_closest_passages(cli_index: Path) -> None:
+    camilla = passage_id(cli_index, "the audience applauds her triumphant bow", "Camilla Roche")
+    done = storylens("moment", str(camilla), "-k", "2", "--json", index=cli_index)
+    assert done.returncode == 0, done.stderr
+    hits = json.loads(done.stdout)["hits"]
+    assert [h["rank"] for h in hits] == [1, 2]
+    assert hits[0]["score"] >= hits[1]["score"]
+    assert hits[0]["story"] == "Sofia Kalejs" and "final bow" in hits[0]["text"]
+    assert "Camilla Roche" not in {h["story"] for h in hits}
+    one = storylens(
+        "moment", str(camilla), "--story", "Romy Baktybekova", "--json", index=cli_index
+    )
+    assert [h["story"] for h in json.loads(one.stdout)["hits"]] == ["Romy Baktybekova"]

@@ -136,14 +136,26 @@ def test_same_moment_finds_the_closest_passage_of_every_other_story(
     camilla_bow, sofia_bow = bows
     hits = same_moment(lib, camilla_bow.id)
     others = [s.id for s in lib.stories() if s.id != camilla_bow.story_id]
-    assert [h.passage.story_id for h in hits] == others
+    assert sorted(h.passage.story_id for h in hits) == sorted(others)
     assert [h.rank for h in hits] == list(range(1, len(others) + 1))
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
     kalejs = next(h for h in hits if h.passage.story_id == sofia_bow.story_id)
     assert kalejs.passage.id == sofia_bow.id
     for hit in hits:
         best = lib.similar(camilla_bow.id, k=1, stories=[hit.passage.story_id])[0]
         assert hit.passage.id == best.passage.id
         assert hit.score == pytest.approx(best.score, abs=1e-4)
+
+
+def test_the_same_moment_keeps_to_the_stories_chosen_and_the_best_few(
+    lib: Library, bows: tuple[Passage, Passage]
+) -> None:
+    camilla_bow, sofia_bow = bows
+    everyone = same_moment(lib, camilla_bow.id)
+    assert same_moment(lib, camilla_bow.id, limit=2) == everyone[:2]
+    only = same_moment(lib, camilla_bow.id, stories=[sofia_bow.story_id, camilla_bow.story_id])
+    assert [h.passage.id for h in only] == [sofia_bow.id]  # its own story is never listed
+    assert same_moment(lib, camilla_bow.id, stories=[]) == []
 
 
 def test_a_passage_without_sentence_offsets_is_one_sentence() -> None:
