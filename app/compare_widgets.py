@@ -27,6 +27,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QTextEdit, QVBoxLayout, QWidg
 
 from app.compare_ops import PassageInContext
 from app.mime import PASSAGE_MIME
+from app.theme import contrast_ratio
 
 # Okabe-Ito hues: told apart by people with the common colour-vision deficiencies. Laid over
 # the text background with some transparency, so the text keeps its own colour in any theme.
@@ -55,14 +56,24 @@ def only_brushes(palette: QPalette) -> tuple[QBrush, QBrush]:
     return QBrush(tint), QBrush(hatch, Qt.BrushStyle.BDiagPattern)
 
 
+READABLE_CONTRAST = 4.5  # WCAG AA for body text
+
+
 def context_colour(palette: QPalette) -> QColor:
-    """Neighbouring passages: halfway between text and background."""
+    """Neighbouring passages: the text colour moved toward the background as far as keeps
+    4.5:1 contrast with it, so they read as context yet stay readable (halfway, as before,
+    was 3.2:1 in the light theme)."""
     text, base = palette.color(QPalette.ColorRole.Text), palette.color(QPalette.ColorRole.Base)
-    return QColor(
-        (text.red() + base.red()) // 2,
-        (text.green() + base.green()) // 2,
-        (text.blue() + base.blue()) // 2,
-    )
+    for step in range(50, -1, -1):  # the share of the background, in hundredths
+        share = step / 100
+        colour = QColor(
+            round(text.red() + (base.red() - text.red()) * share),
+            round(text.green() + (base.green() - text.green()) * share),
+            round(text.blue() + (base.blue() - text.blue()) * share),
+        )
+        if contrast_ratio(colour, base) >= READABLE_CONTRAST:
+            return colour
+    return text
 
 
 def passage_id_from(mime: QMimeData) -> int | None:

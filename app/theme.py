@@ -91,6 +91,20 @@ def colors() -> Colors:
     return LIGHT
 
 
+def contrast_ratio(a: QColor, b: QColor) -> float:
+    """WCAG 2's contrast ratio of two colours, 1 to 21 (4.5 is the minimum for body text)."""
+
+    def luminance(colour: QColor) -> float:
+        def linear(channel: float) -> float:
+            return channel / 12.92 if channel <= 0.03928 else ((channel + 0.055) / 1.055) ** 2.4
+
+        r, g, b = colour.redF(), colour.greenF(), colour.blueF()
+        return 0.2126 * linear(r) + 0.7152 * linear(g) + 0.0722 * linear(b)
+
+    light, dark = sorted((luminance(a), luminance(b)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
 def apply_theme(app: QApplication, choice: Theme) -> Colors:
     """Fusion style with our palette and style sheet; 'system' follows the OS colour scheme."""
     dark = system_prefers_dark() if choice == "system" else choice == "dark"

@@ -7,13 +7,15 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QMimeData, QPointF, Qt
-from PySide6.QtGui import QColor, QDragEnterEvent, QDropEvent, QTextCursor
+from PySide6.QtGui import QColor, QDragEnterEvent, QDropEvent, QPalette, QTextCursor
 from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
 from app.compare_view import SLIDER_MAX, SLIDER_MIN, THRESHOLD_STEP, CompareView, Side
-from app.compare_widgets import PASSAGE_MIME
+from app.compare_widgets import PASSAGE_MIME, context_colour
 from app.service import LibraryService
+from app.settings import Theme
+from app.theme import apply_theme, contrast_ratio
 from index import Embedder, Library, Passage
 
 WAIT_MS = 60_000
@@ -89,6 +91,19 @@ def test_neighbouring_text_is_shown_dimmed(view: CompareView) -> None:
 
     assert colour_at(content.context_start) != colour_at(passage.start + 1)
     assert colour_at(passage.end + 2) == colour_at(content.context_start)
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_neighbouring_text_stays_readable_in_either_theme(theme: Theme) -> None:
+    """Dimmed, yet with the 4.5:1 contrast that body text needs (WCAG AA)."""
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    apply_theme(app, theme)
+    palette = app.palette()
+    base, text = palette.color(QPalette.ColorRole.Base), palette.color(QPalette.ColorRole.Text)
+    dimmed = context_colour(palette)
+    assert 4.5 <= contrast_ratio(dimmed, base) < contrast_ratio(text, base) - 3
+    apply_theme(app, "light")
 
 
 def test_the_threshold_slider_only_ever_removes_pairs(view: CompareView, qtbot: QtBot) -> None:
