@@ -297,16 +297,25 @@ class CompareView(SideBySideView):
             (self.left_pane, alignment.left_sentences, alignment.left_only, LEFT_INDEX),
             (self.right_pane, alignment.right_sentences, alignment.right_only, RIGHT_INDEX),
         ):
+            others = (
+                alignment.right_sentences if pane is self.left_pane else alignment.left_sentences
+            )
+            other_of = RIGHT_INDEX if pane is self.left_pane else LEFT_INDEX
             marks = [
                 Mark(
                     sentences[index_of(pair)].start,
                     sentences[index_of(pair)].end,
                     pair_colour(pair.left_index, self.palette(), strong=n == self._current),
                     current=n == self._current,
+                    tip=f"Similarity {pair.score:.2f} with “{others[other_of(pair)].text}”",
                 )
                 for n, pair in enumerate(alignment.pairs)
             ]
-            marks += [Mark(sentences[i].start, sentences[i].end, None) for i in only]
+            nothing = (
+                f"Only in this story: no sentence of the other passage reaches "
+                f"{alignment.threshold:.2f}"
+            )
+            marks += [Mark(sentences[i].start, sentences[i].end, None, tip=nothing) for i in only]
             pane.set_marks(marks)
         self._update_controls()
         self.band.update()

@@ -7,13 +7,14 @@ import html
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, Signal
+from PySide6.QtCore import QEvent, QMimeData, QObject, QPoint, QPointF, Qt, Signal
 from PySide6.QtGui import (
     QBrush,
     QColor,
     QDragEnterEvent,
     QDragMoveEvent,
     QDropEvent,
+    QHelpEvent,
     QPainter,
     QPainterPath,
     QPaintEvent,
@@ -23,7 +24,7 @@ from PySide6.QtGui import (
     QTextCharFormat,
     QTextCursor,
 )
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QTextEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QTextEdit, QToolTip, QVBoxLayout, QWidget
 
 from app.compare_ops import PassageInContext
 from app.mime import PASSAGE_MIME
@@ -93,6 +94,7 @@ class Mark:
     end: int
     colour: QColor | None
     current: bool = False
+    tip: str = ""  # shown on hover: its counterpart and score, or why it has none
 
 
 class SentencePane(QWidget):
@@ -123,6 +125,8 @@ class SentencePane(QWidget):
         layout.addWidget(self.header)
         layout.addWidget(self.text, 1)
         self._content: PassageInContext | None = None
+        self._tips: list[tuple[int, int, str]] = []  # document positions of each mark's tip
+        self.text.viewport().installEventFilter(self)
 
     @property
     def content(self) -> PassageInContext | None:
@@ -145,6 +149,7 @@ class SentencePane(QWidget):
 
     def set_marks(self, marks: Sequence[Mark]) -> None:
         selections = []
+        self._tips = [(self._at(m.start), self._at(m.end), m.tip) for m in marks if m.tip]
         for mark in marks:
             brushes = (QBrush(mark.colour),) if mark.colour else only_brushes(self.palette())
             for brush in brushes:  # later ones are painted over earlier ones
@@ -154,6 +159,21 @@ class SentencePane(QWidget):
                 selection.format.setFontUnderline(mark.current)
                 selections.append(selection)
         self.text.setExtraSelections(selections)
+
+    def tip_at(self, position: QPoint) -> str:
+        """The tip of the mark under a point of the text's viewport ("" where none is)."""
+        at = self.text.cursorForPosition(position).position()
+        return next((tip for start, end, tip in self._tips if start <= at < end), "")
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.text.viewport() and isinstance(event, QHelpEvent):
+            tip = self.tip_at(event.pos())
+            if tip:
+                QToolTip.showText(event.globalPos(), tip, self.text)
+            else:
+                QToolTip.hideText()
+            return True
+        return super().eventFilter(watched, event)
 
     def painted(self) -> list[tuple[int, int, QBrush]]:
         """What is drawn over the text: (story start, story end, brush) per highlight."""

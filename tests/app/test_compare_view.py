@@ -73,6 +73,26 @@ def test_the_bow_sentences_are_shown_matched_in_one_colour(view: CompareView) ->
     assert f"{view.alignment.similarity:.2f}" in view.similarity.text()
 
 
+def test_hovering_a_sentence_tells_its_counterpart_and_score(view: CompareView) -> None:
+    alignment = view.alignment
+    assert alignment is not None and alignment.pairs and alignment.right_only
+    pane = view.right_pane
+    content = pane.content
+    assert content is not None
+
+    def tip_over(sentence_start: int) -> str:
+        cursor = QTextCursor(pane.text.document())
+        cursor.setPosition(sentence_start - content.context_start + 2)
+        return pane.tip_at(pane.text.cursorRect(cursor).center())
+
+    pair = alignment.pairs[0]
+    right = alignment.right_sentences[pair.right_index]
+    left = alignment.left_sentences[pair.left_index]
+    assert tip_over(right.start) == f"Similarity {pair.score:.2f} with “{left.text}”"
+    alone = alignment.right_sentences[alignment.right_only[0]]
+    assert tip_over(alone.start).startswith("Only in this story: no sentence")
+
+
 def test_neighbouring_text_is_shown_dimmed(view: CompareView) -> None:
     pane = view.left_pane
     content = pane.content
