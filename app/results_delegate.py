@@ -23,7 +23,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from app.highlight import Span, python_index, utf16_spans
-from app.results_model import Role
+from app.results_model import Role, Strip
 from app.theme import Colors, colors, scaled
 
 if TYPE_CHECKING:  # the engine loads in workers, after the window is up
@@ -138,9 +138,14 @@ class ResultDelegate(QStyledItemDelegate):
         y = inner.top() + m.title_h
         painter.setFont(fonts.small)
         painter.setPen(QColor(palette.muted))
-        painter.drawText(
-            QRectF(inner.left(), y, inner.width(), m.small_h), index.data(Role.POSITION)
-        )
+        position = index.data(Role.POSITION)
+        painter.drawText(QRectF(inner.left(), y, inner.width(), m.small_h), position)
+        strip = index.data(Role.STRIP)
+        if isinstance(strip, Strip):
+            start = inner.left() + QFontMetricsF(fonts.small).horizontalAdvance(position) + m.gap
+            width = min(bar_w * 1.5, inner.right() - start)
+            if width > m.body_h:
+                _paint_strip(painter, strip, QRectF(start, y, width, m.small_h), palette)
         y += m.small_h + m.gap
         avg = QFontMetricsF(fonts.body).averageCharWidth() or 7.0
         text, spans = excerpt(hit, matches, int(inner.width() / avg * BODY_LINES))
@@ -202,6 +207,26 @@ class ResultDelegate(QStyledItemDelegate):
             Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
             f"{score:.2f}",
         )
+
+
+def _paint_strip(painter: QPainter, strip: Strip, line: QRectF, c: Colors) -> None:
+    """The story as a thin bar, with a tick where each of its results falls: this one in the
+    accent colour, the others muted."""
+    height = max(3.0, line.height() * 0.28)
+    track = QRectF(line.left(), line.center().y() - height / 2, line.width(), height)
+    path = QPainterPath()
+    path.addRoundedRect(track, height / 2, height / 2)
+    painter.fillPath(path, QColor(c.bar_track))
+    step = track.width() / max(strip.count, 1)
+    tick = max(2.0, min(step, height * 1.4))
+    other = QColor(c.muted)
+    other.setAlpha(150)
+    for ordinal, colour, tall in [(o, other, 1.4) for o in strip.others] + [
+        (strip.here, QColor(c.accent), 2.4)
+    ]:
+        x = track.left() + step * (ordinal + 0.5) - tick / 2
+        mark = QRectF(x, track.center().y() - height * tall / 2, tick, height * tall)
+        painter.fillRect(mark, colour)
 
 
 def _body_layout(

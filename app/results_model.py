@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import IntEnum
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +23,17 @@ class Role(IntEnum):
     MATCHES = Qt.ItemDataRole.UserRole + 2  # spans of query words in hit.passage.text
     POSITION = Qt.ItemDataRole.UserRole + 3  # "passage 3 of 9"
     SCORE = Qt.ItemDataRole.UserRole + 4  # float, Hit.relevance: 0..1, never rising down the list
+    STRIP = Qt.ItemDataRole.UserRole + 5  # Strip: where the hit and its story's others fall
+
+
+@dataclass(frozen=True)
+class Strip:
+    """A story as a thin bar: its `count` passages, this hit's ordinal, and the ordinals of the
+    story's other hits in the same result."""
+
+    count: int
+    here: int
+    others: tuple[int, ...]
 
 
 def position_text(hit: Hit) -> str:
@@ -44,6 +56,7 @@ class ResultsModel(QAbstractListModel):
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self._result = SearchResult("", [], [])
+        self._ordinals: dict[int, list[int]] = {}  # story id -> its hits' ordinals (strips)
 
     @property
     def result(self) -> SearchResult:
@@ -52,6 +65,9 @@ class ResultsModel(QAbstractListModel):
     def set_result(self, result: SearchResult) -> None:
         self.beginResetModel()
         self._result = result
+        self._ordinals = {}
+        for hit in result.hits:
+            self._ordinals.setdefault(hit.passage.story_id, []).append(hit.passage.ordinal)
         self.endResetModel()
 
     def clear(self) -> None:
@@ -74,8 +90,10 @@ class ResultsModel(QAbstractListModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return f"{hit.passage.story_title}, {position_text(hit)}"
         if role == Qt.ItemDataRole.ToolTipRole:
+            more = len(self._ordinals.get(hit.passage.story_id, [])) - 1
+            elsewhere = f" ({more} more result{'s' if more != 1 else ''} in it)" if more else ""
             return (
-                f"{hit.passage.story_title}, {position_text(hit)}\n"
+                f"{hit.passage.story_title}, {position_text(hit)}{elsewhere}\n"
                 f"Relevance {hit.relevance:.2f} (meaning {hit.why.dense:.2f}, keywords "
                 f"{hit.why.keyword:.2f}). Enter opens it; Ctrl+C copies it as Markdown."
             )
@@ -89,6 +107,14 @@ class ResultsModel(QAbstractListModel):
             return position_text(hit)
         if role == Role.SCORE:
             return hit.relevance
+        if role == Role.STRIP:
+            passage = hit.passage
+            others = self._ordinals.get(passage.story_id, [])
+            return Strip(
+                passage.story_passage_count,
+                passage.ordinal,
+                tuple(sorted(o for o in set(others) if o != passage.ordinal)),
+            )
         return None
 
     def flags(self, index: _Index) -> Qt.ItemFlag:

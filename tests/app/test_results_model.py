@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont, QImage, QPainter
+from PySide6.QtGui import QColor, QFont, QImage, QPainter
 from PySide6.QtWidgets import QStyleOptionViewItem
 from pytestqt.qtbot import QtBot
 
 from app.results_delegate import ResultDelegate, excerpt
-from app.results_model import ResultsModel, Role, hit_markdown
+from app.results_model import ResultsModel, Role, Strip, hit_markdown
 from app.service import SearchResult
+from app.theme import colors
 from index import Hit, Passage
 
 STORY = (
@@ -80,3 +81,31 @@ def test_row_height_follows_the_font_so_200_percent_stays_readable(qtbot: QtBot)
         delegate.paint(painter, option, model.index(0))  # draws without errors at both sizes
         painter.end()
     assert 1.8 < heights[1] / heights[0] < 2.2
+
+
+def test_each_row_knows_where_its_story_s_other_results_fall(qtbot: QtBot) -> None:
+    from dataclasses import replace
+
+    first = make_hit()
+    same_story = replace(first, rank=2, passage=replace(first.passage, id=8, ordinal=6))
+    other_story = replace(first, rank=3, passage=replace(first.passage, id=9, story_id=2))
+    model = ResultsModel()
+    model.set_result(SearchResult("sorry", [first, same_story, other_story], [(), (), ()]))
+    assert model.index(0).data(Role.STRIP) == Strip(9, 2, (6,))
+    assert model.index(1).data(Role.STRIP) == Strip(9, 6, (2,))
+    assert model.index(2).data(Role.STRIP) == Strip(9, 2, ())
+    assert "(1 more result in it)" in model.index(0).data(Qt.ItemDataRole.ToolTipRole)
+
+    image = QImage(600, 200, QImage.Format.Format_ARGB32)
+    image.fill(0)
+    painter = QPainter(image)
+    option = QStyleOptionViewItem()
+    option.rect = image.rect()
+    option.font = QFont()
+    ResultDelegate().paint(painter, option, model.index(0))
+    painter.end()
+    accent = QColor(colors().accent).rgb()
+    left_half = [
+        (x, y) for x in range(300) for y in range(200) if image.pixel(x, y) == accent
+    ]  # the score bar is at the right: accent on the left is this hit's tick on the strip
+    assert left_half
