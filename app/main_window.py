@@ -403,7 +403,11 @@ class MainWindow(QMainWindow):
         self.search.show_result(result, story_count=len(self.stories.stories()))
 
     def _hit_selected(self, hit: Hit | None) -> None:
-        self.reader.show_hit(hit, self.search.matches_of(hit) if hit else ())
+        if hit is None:
+            self.reader.show_hit(None)
+            return
+        others = [h.passage for h in self.search.model.hits() if h is not hit]
+        self.reader.show_hit(hit, self.search.matches_of(hit), others)
 
     def _open_story(self, story: Story) -> None:
         """A story opened from the library: read from its start, the keyboard in the reader."""

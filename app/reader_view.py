@@ -3,13 +3,17 @@ with the query's words marked inside it, its neighbours readable above and below
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QColor,
     QFont,
     QKeySequence,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
     QResizeEvent,
     QTextBlockFormat,
     QTextCharFormat,
@@ -74,6 +78,60 @@ class StoryText(QTextEdit):
             frame.setFrameFormat(fmt)
 
 
+class ScrollMap(QWidget):
+    """A slim bar beside the story: the whole story top to bottom, the passage on show marked
+    in the accent colour and the search's other results in this story muted; a click scrolls
+    the story there (no signals)."""
+
+    def __init__(self, text: StoryText, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._text = text
+        self.marks: list[tuple[float, float, bool]] = []  # (top, bottom) as fractions, current
+        self.setFixedWidth(max(6, round(self.fontMetrics().height() * 0.45)))
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.setToolTip("Where this passage and the other results fall in the story")
+
+    def set_spans(self, spans: list[tuple[int, int, bool]]) -> None:
+        """(start, end, current) in document positions: placed by where the text lays them."""
+        layout = self._text.document().documentLayout()
+        height = layout.documentSize().height()
+        marks = []
+        if height > 0:
+            for start, end, current in spans:
+                top = self._y(start)
+                bottom = max(self._y(end), top + 1)
+                marks.append((top / height, bottom / height, current))
+        self.marks = marks
+        self.update()
+
+    def _y(self, position: int) -> float:
+        document = self._text.document()
+        block = document.findBlock(position)
+        rect = document.documentLayout().blockBoundingRect(block)
+        line = block.layout().lineForTextPosition(position - block.position())
+        return rect.top() + (line.y() if line.isValid() else 0.0)
+
+    def paintEvent(self, _event: QPaintEvent) -> None:
+        c = colors()
+        painter = QPainter(self)
+        track = QRectF(self.rect()).adjusted(1, 0, -1, 0)
+        painter.fillRect(track, QColor(c.bar_track))
+        other = QColor(c.muted)
+        other.setAlpha(150)
+        for top, bottom, current in sorted(self.marks, key=lambda m: m[2]):
+            y, h = track.height() * top, max(3.0, track.height() * (bottom - top))
+            painter.fillRect(
+                QRectF(track.left(), y, track.width(), h), QColor(c.accent) if current else other
+            )
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        bar = self._text.verticalScrollBar()
+        fraction = min(max(event.position().y() / max(self.height(), 1), 0.0), 1.0)
+        page = self._text.viewport().height()
+        total = bar.maximum() + page
+        bar.setValue(round(fraction * total - page / 2))
+
+
 class ReaderView(QWidget):
     """The reading pane.
 
@@ -110,6 +168,8 @@ class ReaderView(QWidget):
         self.more_button.setToolTip("Passages close in meaning to this one")
         self.more_button.clicked.connect(self._more_like_this)
         self.text = StoryText(self)
+        self.scroll_map = ScrollMap(self.text, self)
+        self._others: tuple[Passage, ...] = ()  # the search's other results in this story
         self.text.installEventFilter(self)
         self.text.viewport().installEventFilter(self)  # it narrows when the scroll bar shows
         self.placeholder = named(
@@ -154,7 +214,12 @@ class ReaderView(QWidget):
         rule = named(QFrame(page), "rule")
         rule.setFrameShape(QFrame.Shape.HLine)
         layout.addWidget(rule)
-        layout.addWidget(self.text, 1)
+        body = QHBoxLayout()
+        body.setContentsMargins(0, 0, 0, 0)
+        body.setSpacing(0)
+        body.addWidget(self.text, 1)
+        body.addWidget(self.scroll_map)
+        layout.addLayout(body, 1)
         return page
 
     def _align_header(self) -> None:
@@ -168,13 +233,16 @@ class ReaderView(QWidget):
 
     # -- showing passages ---------------------------------------------------------------------
 
-    def show_hit(self, hit: Hit | None, matches: tuple[Span, ...] = ()) -> None:
-        """Open the hit's story at the hit (None clears the pane)."""
+    def show_hit(
+        self, hit: Hit | None, matches: tuple[Span, ...] = (), others: Sequence[Passage] = ()
+    ) -> None:
+        """Open the hit's story at the hit (None clears the pane); `others`, the search's
+        other results, are marked on the scroll map where they are in this story."""
         if hit is None:
             self.clear()
             return
         best = hit.why.sentences[0] if hit.why.sentences else None
-        self.show_passage(hit.passage, matches, best_sentence=best)
+        self.show_passage(hit.passage, matches, best_sentence=best, others=others)
 
     def show_passage(
         self,
@@ -182,9 +250,11 @@ class ReaderView(QWidget):
         matches: tuple[Span, ...] = (),
         *,
         best_sentence: Span | None = None,
+        others: Sequence[Passage] = (),
     ) -> None:
         """Open `passage` in its story; `matches` are passage-relative spans of query words,
         `best_sentence` the story span of the sentence that matched best (tinted deeper)."""
+        self._others = tuple(p for p in others if p.story_id == passage.story_id)
         self._wanted = (passage, matches, best_sentence)
         self._stack.setCurrentIndex(1)
         self.title.setText(passage.story_title)
@@ -252,8 +322,22 @@ class ReaderView(QWidget):
         self.previous_button.setEnabled(passage.ordinal > 0)
         self.next_button.setEnabled(passage.ordinal + 1 < len(document.passages))
         self._highlight(document.text, passage, matches, best_sentence)
+        self._map_results()
         self._scroll_pending = True
         self._scroll_to_passage()
+
+    def _map_results(self) -> None:
+        """The passage on show and the search's other results in this story, on the map."""
+        document, passage = self._document, self.passage
+        if document is None or passage is None:
+            self.scroll_map.set_spans([])
+            return
+        text = document.text
+        spans = [
+            (utf16_index(text, p.start), utf16_index(text, p.end), p.id == passage.id)
+            for p in (*self._others, passage)
+        ]
+        self.scroll_map.set_spans(spans)
 
     def _set_meta(self, passage: Passage) -> None:
         where = f"Passage {passage.ordinal + 1} of {passage.story_passage_count}"
@@ -335,6 +419,7 @@ class ReaderView(QWidget):
         watching = watched in (self.text, self.text.viewport())
         if watching and event.type() in (QEvent.Type.Resize, QEvent.Type.Show):
             self._align_header()
+            QTimer.singleShot(0, self.scroll_map, self._map_results)  # once it has reflowed
             if self.text.verticalScrollBar().value() == self._anchored_at:
                 # Not scrolled since the passage was put in view: a new width reflows the
                 # story and moves the passage's line, so put it back once the text edit has

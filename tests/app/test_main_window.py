@@ -6,7 +6,7 @@ import json
 import shutil
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QGuiApplication
 from pytestqt.qtbot import QtBot
 
@@ -334,3 +334,30 @@ def test_while_the_model_loads_the_stories_are_listed_and_a_query_answered_by_ke
     assert not full.args[0].preview and window.service.model_loaded
     assert "closest passages" in window.search.header.text()
     qtbot.waitUntil(lambda: window.service.active_jobs == 0, timeout=READY_MS)
+
+
+def test_the_reader_maps_where_the_results_fall_in_the_story(
+    qtbot: QtBot, open_window: OpenWindow, library_copy: Path
+) -> None:
+    window = open_window(library_copy)
+    search(qtbot, window)
+    first = window.search.model.hit(0)
+    reader = window.reader
+    qtbot.waitUntil(lambda: reader.passage is not None and reader.passage.id == first.passage.id)
+    same_story = [
+        h.passage
+        for h in window.search.model.hits()
+        if h.passage.story_id == first.passage.story_id
+    ]
+    marks = reader.scroll_map.marks
+    assert len(marks) == len(same_story) > 1
+    [(top, bottom, _)] = [m for m in marks if m[2]]  # the passage on show, in the accent
+    order = sorted(same_story, key=lambda p: p.ordinal)
+    here = order.index(first.passage)
+    assert sorted(m[0] for m in marks).index(top) == here  # placed in story order
+    assert 0.0 <= top < bottom <= 1.0
+    bar = reader.text.verticalScrollBar()
+    qtbot.mouseClick(
+        reader.scroll_map, Qt.MouseButton.LeftButton, pos=QPoint(2, reader.scroll_map.height() - 2)
+    )
+    assert bar.value() == bar.maximum()  # a click at the bottom of the map: the story's end
