@@ -21,6 +21,7 @@ from PySide6.QtGui import (
     QPalette,
     QPen,
     QResizeEvent,
+    QTextBlockFormat,
     QTextCharFormat,
     QTextCursor,
 )
@@ -28,7 +29,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QTextEdit, QToolTip, QVBoxLay
 
 from app.compare_ops import PassageInContext
 from app.mime import PASSAGE_MIME
-from app.theme import contrast_ratio
+from app.theme import contrast_ratio, reading_font
 
 # Okabe-Ito hues: told apart by people with the common colour-vision deficiencies. Laid over
 # the text background with some transparency, so the text keeps its own colour in any theme.
@@ -117,6 +118,7 @@ class SentencePane(QWidget):
         self.header.setWordWrap(True)
         self.header.linkActivated.connect(self._open_link)
         self.text = QTextEdit()
+        self.text.setFont(reading_font(self.text.font()))  # the reader's serif: read, not scanned
         self.text.setReadOnly(True)
         self.text.setAcceptDrops(False)  # drops go to the pane, which takes passage ids only
         self.text.verticalScrollBar().valueChanged.connect(self.scrolled)
@@ -140,6 +142,10 @@ class SentencePane(QWidget):
             f'{p.story_passage_count} &nbsp; <a href="open">open in story</a>'
         )
         self.text.setPlainText(content.text)
+        self.text.document().setDocumentMargin(self.text.fontMetrics().height() * 0.6)
+        spaced = QTextBlockFormat()
+        spaced.setLineHeight(145, QTextBlockFormat.LineHeightTypes.ProportionalHeight.value)
+        self._cursor(0, len(content.text)).mergeBlockFormat(spaced)
         dim = QTextCharFormat()
         dim.setForeground(context_colour(self.palette()))
         for start, end in ((0, self._at(p.start)), (self._at(p.end), len(content.text))):
