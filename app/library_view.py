@@ -377,7 +377,15 @@ class LibraryView(QWidget):
         self.tree.setAccessibleName("Stories")
         self.tree.remove_requested.connect(self.remove_requested)
         self.tree.activated.connect(self._activated)
+        self.collapsed: set[str] = set()  # collections folded by the person
+        self._restoring = False  # _expand() at work: the folds are ours, not the person's
+        self.tree.collapsed.connect(lambda index: self._folded(index, True))
+        self.tree.expanded.connect(lambda index: self._folded(index, False))
+        self._lay_out(em)
+        model.modelReset.connect(self._library_reset)
+        model.filter_changed.connect(self._update_count)
 
+    def _lay_out(self, em: int) -> None:
         header = QHBoxLayout()
         header.setContentsMargins(round(em * 0.9), round(em * 0.9), round(em * 0.5), 0)
         header.addWidget(self.heading)
@@ -394,16 +402,40 @@ class LibraryView(QWidget):
         layout.addLayout(filter_row)
         layout.addWidget(self.tree, 1)
         self.tree.setViewportMargins(round(em * 0.2), 0, round(em * 0.4), 0)
-        model.modelReset.connect(self._library_reset)
-        model.filter_changed.connect(self._update_count)
 
     def _library_reset(self) -> None:
-        self.tree.expandAll()
+        self._expand()
         self._update_count()
+
+    def _expand(self) -> None:
+        """Every collection open but those the person folded (kept across restarts)."""
+        self._restoring = True
+        try:
+            self.tree.expandAll()
+            for name in self.collapsed:
+                index = self.shown.mapFromSource(self.model.collection_index(name))
+                if index.isValid():
+                    self.tree.collapse(index)
+        finally:
+            self._restoring = False
+
+    def _folded(self, index: QModelIndex, folded: bool) -> None:
+        collection = self.model.collection_at(self.shown.mapToSource(index))
+        if collection is None or self._restoring or self.shown.filterRegularExpression().pattern():
+            return  # a filter opens every collection; that is not the person folding them
+        if folded:
+            self.collapsed.add(collection.name)
+        else:
+            self.collapsed.discard(collection.name)
 
     def _filter_text_changed(self, text: str) -> None:
         self.shown.setFilterFixedString(text.strip())
-        self.tree.expandAll()
+        if text.strip():
+            self._restoring = True
+            self.tree.expandAll()
+            self._restoring = False
+        else:
+            self._expand()
 
     def _update_count(self) -> None:
         stories = self.model.stories()

@@ -70,6 +70,7 @@ class MainWindow(QMainWindow):
 
         self.stories = LibraryModel(set(settings.unchecked_stories), self)
         self.library = LibraryView(self.stories, self)
+        self.library.collapsed = set(settings.collapsed_collections)
         self.search = SearchView(self)
         self.reader = ReaderView(service, self)
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
@@ -207,6 +208,7 @@ class MainWindow(QMainWindow):
         state.setValue("splitter", self.splitter.saveState())
         state.sync()
         self.settings.unchecked_stories = self.stories.unchecked_paths()
+        self.settings.collapsed_collections = sorted(self.library.collapsed)
         self.settings.save()
 
     def closeEvent(self, event: QCloseEvent) -> None:

@@ -57,6 +57,7 @@ class Settings:
     theme: Theme = "system"
     results_per_search: int = 20
     unchecked_stories: list[str] = field(default_factory=list)  # story paths left out of search
+    collapsed_collections: list[str] = field(default_factory=list)  # folded in the library tree
     watch_folders: bool = True  # refresh when story files change in the library's folders
     last_added_from: str | None = None  # where the file dialogs open next
     precision: Precision = "auto"  # bf16 where the CPU has it natively, else fp32
@@ -125,6 +126,6 @@ def _valid(name: str, value: Any) -> bool:
         return value is None or isinstance(value, str)
     if name == "watch_folders":
         return isinstance(value, bool)
-    if name == "unchecked_stories":
+    if name in ("unchecked_stories", "collapsed_collections"):
         return isinstance(value, list) and all(isinstance(v, str) for v in value)
     return False

@@ -160,3 +160,25 @@ def test_stories_gathered_into_a_named_collection_and_it_forgotten_again(
         remove.click()
     assert [c.name for c in model.collections()] == [SAMPLES_NAME]
     assert len(model.stories()) == 4
+
+
+def test_a_folded_collection_stays_folded_after_a_restart(
+    qtbot: QtBot, open_window: OpenWindow, library_copy: Path
+) -> None:
+    window = open_window(library_copy)
+    view = window.library
+    samples = view.shown.mapFromSource(window.stories.collection_index(SAMPLES_NAME))
+    view.tree.collapse(samples)
+    view.filter.setText("sofia")  # a filter opens it to show what matches ...
+    assert view.tree.isExpanded(
+        view.shown.mapFromSource(window.stories.collection_index(SAMPLES_NAME))
+    )
+    view.filter.clear()  # ... and folds it again when cleared
+    assert not view.tree.isExpanded(
+        view.shown.mapFromSource(window.stories.collection_index(SAMPLES_NAME))
+    )
+    window.close()
+    qtbot.waitUntil(lambda: not window.isVisible())
+    again = open_window(library_copy, first_run=True)  # with the settings the first saved
+    index = again.library.shown.mapFromSource(again.stories.collection_index(SAMPLES_NAME))
+    assert not again.library.tree.isExpanded(index)
