@@ -99,6 +99,7 @@ class MainWindow(QMainWindow):
                 "reindex": self.service.reindex,
                 "rebuild": self.rebuild_index,
                 "remove": self.remove_current,
+                "export": self.export_results,
                 "skipped": self.show_skipped,
                 "quit": self.close,
                 "focus_search": self.search.focus_search,
@@ -180,6 +181,9 @@ class MainWindow(QMainWindow):
             lambda edit: s.edit_collection(edit.name, add=edit.add, remove=edit.remove)
         )
         self.stories.filter_changed.connect(self._filter_changed)
+        s.exported.connect(
+            lambda path: self.statusBar().showMessage(f"Results saved to {path}", STATUS_MS)
+        )
         self.comparisons.opened.connect(lambda: self.act.close_compare.setEnabled(True))
         self.comparisons.closed.connect(self._comparison_closed)
         self.comparisons.message.connect(lambda text: self.statusBar().showMessage(text, STATUS_MS))
@@ -250,6 +254,24 @@ class MainWindow(QMainWindow):
             self.settings.last_added_from = str(first if first.is_dir() else first.parent)
             self.settings.save()
         self.service.add(chosen)
+
+    def export_results(self) -> None:
+        """The results shown, to a file the person names; its suffix picks the format."""
+        hits = self.search.model.hits()
+        if not hits or not self.search.showing_results:
+            self.statusBar().showMessage("Search first: there are no results to export.", STATUS_MS)
+            return
+        suggested = str(Path(self.start_dir) / "storylens-results.md")
+        chosen, _filter = QFileDialog.getSaveFileName(
+            self,
+            "Export results",
+            suggested,
+            "Markdown (*.md);;CSV (*.csv);;HTML (*.html);;JSON (*.json)",
+        )
+        if chosen:
+            result = self.search.model.result
+            title = f"Search: {result.query}" if result.query else "More like this"
+            self.service.export(hits, Path(chosen), title)
 
     def remove_current(self) -> None:
         removal = self.library.selected_removal()

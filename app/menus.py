@@ -45,6 +45,12 @@ ACTIONS = (
     ActionSpec(
         "skipped", "&Skipped files…", (), "The files the last indexing run left out", enabled=False
     ),
+    ActionSpec(
+        "export",
+        "&Export results…",
+        ("Ctrl+E",),
+        "Save the results shown as Markdown, CSV, HTML or JSON",
+    ),
     ActionSpec("quit", "&Quit", ("Ctrl+Q",)),
     ActionSpec("focus_search", "&Search", ("Ctrl+L", "Ctrl+F"), "Go to the search box"),
     ActionSpec(
@@ -96,6 +102,7 @@ class Actions:
         self.reindex, self.rebuild = made["reindex"], made["rebuild"]
         self.remove, self.skipped = made["remove"], made["skipped"]
         self.quit, self.focus_search = made["quit"], made["focus_search"]
+        self.export = made["export"]
         self.preferences = made["preferences"]
         self.compare, self.compare_with = made["compare"], made["compare_with"]
         self.moment, self.close_compare = made["moment"], made["close_compare"]
@@ -134,6 +141,8 @@ def install_menus(
     file.addActions([act.add_folder, act.add_files, act.reindex, act.rebuild])
     file.addSeparator()
     file.addActions([act.remove, act.skipped])
+    file.addSeparator()
+    file.addAction(act.export)
     file.addSeparator()
     file.addAction(act.quit)
     edit_menu = bar.addMenu("&Edit")

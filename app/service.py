@@ -124,6 +124,7 @@ class LibraryService(JobRunner):
         search_finished(object): a SearchResult for the newest search or "more like this".
         model_mismatch(str, str, str): the library was built with another model than the one
             chosen: that model's name and reference (for reload) and the chosen one's name.
+        exported(object): the Path results were written to (export).
         failed(str): something went wrong, in words meant for people.
         idle(): the last running job finished (see `stop`).
     """
@@ -138,6 +139,7 @@ class LibraryService(JobRunner):
     search_previewed = Signal(object)
     search_finished = Signal(object)
     model_mismatch = Signal(str, str, str)
+    exported = Signal(object)
 
     def __init__(
         self,
@@ -431,6 +433,23 @@ class LibraryService(JobRunner):
                 self.library_changed.emit(contents.stories)
 
         self.run(op, done, lambda error: self.failed.emit(describe(error)))
+
+    def export(self, hits: Sequence[Hit], path: Path, title: str) -> None:
+        """Write `hits` to `path` as the document its suffix names (.md, .csv, .html, .json;
+        index/cli/export.py), in a worker; `exported(path)` or `failed` follows."""
+
+        def op(_job: Job) -> Path:
+            from index.cli.export import SUFFIXES, hits_document
+
+            formats = {suffix: fmt for fmt, suffix in SUFFIXES.items()}
+            fmt = formats.get(path.suffix.lower(), "md")
+            try:
+                path.write_text(hits_document(hits, fmt, title=title), encoding="utf-8")
+            except OSError as exc:
+                raise OSError(f"Cannot write {path}: {exc.strerror or exc}") from exc
+            return path
+
+        self.run(op, self.exported.emit, lambda error: self.failed.emit(describe(error)))
 
     # -- building ---------------------------------------------------------------------------
 

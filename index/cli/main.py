@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from index.cli.export import FORMATS, alignment_document, hits_document
 from index.cli.output import (
     hit_to_json,
     print_alignment,
@@ -101,6 +102,16 @@ def _parser() -> argparse.ArgumentParser:
         help="the model's arithmetic: bf16 where the CPU has it natively, else fp32 (auto, the "
         "default), or either by name",
     )
+    # Commands whose answer can be saved as a file (index/cli/export.py).
+    writes_files = argparse.ArgumentParser(add_help=False)
+    writes_files.add_argument(
+        "--format",
+        choices=FORMATS,
+        help="the answer as a document: json, md (Markdown), csv or html",
+    )
+    writes_files.add_argument(
+        "-o", "--output", type=Path, metavar="FILE", help="write it to FILE (default: stdout)"
+    )
     # Commands that look in part of the library: stories by name, collections by folder.
     chooses_stories = argparse.ArgumentParser(add_help=False)
     chooses_stories.add_argument(
@@ -136,7 +147,7 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "search",
-        parents=[after, runs_model, chooses_stories],
+        parents=[after, runs_model, chooses_stories, writes_files],
         help="passages closest in meaning to a query",
     )
     p.add_argument("query", nargs="?", help="what you are looking for, in plain language")
@@ -154,7 +165,7 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "similar",
-        parents=[after, runs_model, chooses_stories],
+        parents=[after, runs_model, chooses_stories, writes_files],
         help='"more like this": passages close to a passage',
     )
     p.add_argument("passage_id", type=int)
@@ -179,7 +190,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(run=_cmd_compare)
 
-    _add_story_commands(sub, after, chooses_stories)
+    _add_story_commands(sub, after, chooses_stories, writes_files)
     p = sub.add_parser("info", parents=[after], help="what the index holds and how it was built")
     p.add_argument("--json", action="store_true")
     p.add_argument(
@@ -192,12 +203,15 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _add_story_commands(
-    sub: Any, after: argparse.ArgumentParser, chooses_stories: argparse.ArgumentParser
+    sub: Any,
+    after: argparse.ArgumentParser,
+    chooses_stories: argparse.ArgumentParser,
+    writes_files: argparse.ArgumentParser,
 ) -> None:
     """The commands over whole stories and collections, which never load the model."""
     p = sub.add_parser(
         "moment",
-        parents=[after, chooses_stories],
+        parents=[after, chooses_stories, writes_files],
         help="the same moment in other stories: each one's closest passage to this one, "
         "the closest first",
     )
@@ -208,7 +222,7 @@ def _add_story_commands(
 
     p = sub.add_parser(
         "align",
-        parents=[after],
+        parents=[after, writes_files],
         help="align two whole stories by meaning: what each tells that the other does too",
     )
     p.add_argument("left", metavar="STORY_A", help="a story, by title or file name")
@@ -273,12 +287,28 @@ def _cmd_search(args: argparse.Namespace) -> int:
         if args.queries is not None:
             return _search_many(lib, args.queries, args.k, story_ids, sys.stdout, mode=args.mode)
         answer = _Answer.of(lib, args.query, args.k, story_ids, args.mode, context=args.json)
+        if args.format:
+            title = f"Search: {args.query}"
+            return _write(hits_document(answer.hits, args.format, title=title), args)
         if args.json:
             _dump(answer.to_json(), sys.stdout)
         else:
             if answer.relaxed:
                 print(answer.relaxed_line(), end="\n\n")
             print_hits(answer.hits, sys.stdout)
+    return EXIT_OK
+
+
+def _write(document: str, args: argparse.Namespace) -> int:
+    """A document to -o FILE (said on stderr) or to stdout."""
+    if args.output is None:
+        sys.stdout.write(document if document.endswith("\n") else document + "\n")
+        return EXIT_OK
+    try:
+        args.output.write_text(document, encoding="utf-8")
+    except OSError as exc:
+        raise StorylensError(f"Cannot write {args.output}: {exc}") from exc
+    print(f"Wrote {args.output}", file=sys.stderr)
     return EXIT_OK
 
 
@@ -351,6 +381,9 @@ def _cmd_similar(args: argparse.Namespace) -> int:
             stories=_chosen_stories(lib, args),
             context=args.json,
         )
+        if args.format:
+            title = f"More like passage {args.passage_id}"
+            return _write(hits_document(hits, args.format, title=title), args)
         if args.json:
             _dump(
                 {"passage_id": args.passage_id, "hits": [hit_to_json(h) for h in hits]}, sys.stdout
@@ -388,6 +421,9 @@ def _cmd_moment(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     with Library.open(args.index) as lib:  # stored vectors only: the model is not loaded
         hits = same_moment(lib, args.passage_id, stories=_chosen_stories(lib, args), limit=args.k)
+    if args.format:
+        title = f"The same moment as passage {args.passage_id}"
+        return _write(hits_document(hits, args.format, title=title), args)
     if args.json:
         _dump({"passage_id": args.passage_id, "hits": [hit_to_json(h) for h in hits]}, sys.stdout)
     else:
@@ -407,6 +443,8 @@ def _cmd_align(args: argparse.Namespace) -> int:
         aligned = align_stories(
             lib, lib.find_story(args.left), lib.find_story(args.right), threshold=threshold
         )
+    if args.format:
+        return _write(alignment_document(aligned, args.format), args)
     if args.json:
         _dump(aligned.to_json(), sys.stdout)
     else:

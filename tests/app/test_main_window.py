@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import shutil
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QFileDialog
 from pytestqt.qtbot import QtBot
 
 from app.highlight import utf16_index
@@ -361,3 +365,23 @@ def test_the_reader_maps_where_the_results_fall_in_the_story(
         reader.scroll_map, Qt.MouseButton.LeftButton, pos=QPoint(2, reader.scroll_map.height() - 2)
     )
     assert bar.value() == bar.maximum()  # a click at the bottom of the map: the story's end
+
+
+def test_results_are_exported_to_the_file_named(
+    qtbot: QtBot,
+    open_window: OpenWindow,
+    library_copy: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    window = open_window(library_copy)
+    search(qtbot, window)
+    target = tmp_path / "bows.csv"
+    # The platform's save dialog cannot run offscreen; what it would return is given.
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *_args: (str(target), ""))
+    with qtbot.waitSignal(window.service.exported, timeout=READY_MS):
+        window.act.export.trigger()
+    rows = list(csv.reader(io.StringIO(target.read_text("utf-8"))))
+    assert len(rows) == window.search.model.rowCount() + 1
+    assert rows[1][2] == window.search.model.hit(0).passage.story_title
+    assert window.statusBar().currentMessage() == f"Results saved to {target}"

@@ -4,6 +4,7 @@ with real exit codes and output; one smoke test runs it as its own process."""
 from __future__ import annotations
 
 import contextlib
+import csv
 import io
 import json
 import os
@@ -456,3 +457,26 @@ def test_moment_ranks_the_other_stories_closest_passages(cli_index: Path) -> Non
         "moment", str(camilla), "--story", "Romy Baktybekova", "--json", index=cli_index
     )
     assert [h["story"] for h in json.loads(one.stdout)["hits"]] == ["Romy Baktybekova"]
+
+
+def test_answers_are_written_as_documents(cli_index: Path, tmp_path: Path) -> None:
+    target = tmp_path / "results.csv"
+    done = storylens(
+        "search", "her final bow", "-k", "3", "--format", "csv", "-o", str(target), index=cli_index
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.strip() == f"Wrote {target}" and done.stdout == ""
+    rows = list(csv.reader(io.StringIO(target.read_text(encoding="utf-8"))))
+    assert rows[0][:3] == ["rank", "relevance", "story"] and len(rows) == 4
+    page = storylens(
+        "align", "Camilla Roche", "Sofia Kalejs", "--format", "html", index=cli_index
+    ).stdout
+    assert page.startswith("<!DOCTYPE html>") and "<th>Camilla Roche</th>" in page
+    markdown = storylens(
+        "moment",
+        str(passage_id(cli_index, "bow", "Camilla Roche")),
+        "--format",
+        "md",
+        index=cli_index,
+    ).stdout
+    assert markdown.startswith("# The same moment as passage") and "## 1. " in markdown

@@ -1,0 +1,144 @@
+"""Results and alignments as files people open elsewhere: Markdown to paste into notes, CSV for
+a spreadsheet, HTML to read or print, JSON for programs (the same JSON the CLI prints).
+
+    text = hits_document(hits, "md", title='Search: "a dancer doubts herself"')
+
+Pure text in, text out, no engine calls: the command line and the window both write these.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Literal
+
+from index.cli.output import hit_to_json
+
+if TYPE_CHECKING:
+    from index.compare.stories import Side, StoryAlignment
+    from index.search.results import Hit
+
+Format = Literal["json", "md", "csv", "html"]
+FORMATS: tuple[Format, ...] = ("json", "md", "csv", "html")
+SUFFIXES: dict[Format, str] = {"json": ".json", "md": ".md", "csv": ".csv", "html": ".html"}
+
+
+def hits_document(hits: Sequence[Hit], fmt: Format, *, title: str) -> str:
+    """Ranked passages: rank, score, story, where, and the passage itself."""
+    if fmt == "json":
+        return json.dumps({"title": title, "hits": [hit_to_json(h) for h in hits]}, indent=2)
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(["rank", "relevance", "story", "passage", "of", "start", "end", "text"])
+        for hit in hits:
+            p = hit.passage
+            writer.writerow(
+                [
+                    hit.rank,
+                    f"{hit.relevance:.3f}",
+                    p.story_title,
+                    p.ordinal + 1,
+                    p.story_passage_count,
+                    p.start,
+                    p.end,
+                    p.text,
+                ]
+            )
+        return out.getvalue()
+    if fmt == "md":
+        parts = [f"# {title}\n"]
+        for hit in hits:
+            p = hit.passage
+            quoted = "\n".join(f"> {line}" if line.strip() else ">" for line in p.text.split("\n"))
+            where = f"passage {p.ordinal + 1} of {p.story_passage_count}"
+            parts.append(
+                f"## {hit.rank}. {p.story_title}, {where} ({hit.relevance:.2f})\n\n{quoted}\n"
+            )
+        return "\n".join(parts)
+    rows = "\n".join(
+        f"<tr><td>{hit.rank}</td><td>{hit.relevance:.2f}</td>"
+        f"<td>{html.escape(hit.passage.story_title)}</td>"
+        f"<td>{hit.passage.ordinal + 1} of {hit.passage.story_passage_count}</td>"
+        f"<td>{_paragraphs(hit.passage.text)}</td></tr>"
+        for hit in hits
+    )
+    table = (
+        "<table>\n<tr><th>#</th><th>Relevance</th><th>Story</th><th>Passage</th>"
+        f"<th>Text</th></tr>\n{rows}\n</table>"
+    )
+    return _html_page(title, table)
+
+
+def alignment_document(aligned: StoryAlignment, fmt: Format) -> str:
+    """Two stories, stretch by stretch: side by side in HTML, in turn elsewhere."""
+    left, right = aligned.left.title, aligned.right.title
+    title = f"{left} and {right}, aligned"
+    if fmt == "json":
+        return json.dumps(aligned.to_json(), indent=2)
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(["segment", "score", "links", f"{left}", f"{right}"])
+        for n, segment in enumerate(aligned.segments, start=1):
+            writer.writerow(
+                [
+                    n,
+                    f"{segment.score:.3f}",
+                    len(segment.links),
+                    _text(segment.left),
+                    _text(segment.right),
+                ]
+            )
+        return out.getvalue()
+    if fmt == "md":
+        parts = [f"# {title}\n"]
+        for n, segment in enumerate(aligned.segments, start=1):
+            both = segment.left is not None and segment.right is not None
+            heading = f"## {n}. " + (
+                f"told by both ({segment.score:.2f})"
+                if both
+                else f"only in {left if segment.left else right}"
+            )
+            parts.append(heading + "\n")
+            for name, side in ((left, segment.left), (right, segment.right)):
+                if side is not None:
+                    parts.append(f"**{name}**\n\n{_quoted(side.text)}\n")
+        return "\n".join(parts)
+    rows = "\n".join(
+        f"<tr><td>{_paragraphs(_text(s.left))}</td>"
+        f"<td class=score>{f'{s.score:.2f}' if s.left and s.right else ''}</td>"
+        f"<td>{_paragraphs(_text(s.right))}</td></tr>"
+        for s in aligned.segments
+    )
+    table = (
+        f"<table>\n<tr><th>{html.escape(left)}</th><th></th><th>{html.escape(right)}</th></tr>"
+        f"\n{rows}\n</table>"
+    )
+    return _html_page(title, table)
+
+
+def _text(side: Side | None) -> str:
+    return side.text if side is not None else ""
+
+
+def _quoted(text: str) -> str:
+    return "\n".join(f"> {line}" if line.strip() else ">" for line in text.split("\n"))
+
+
+def _paragraphs(text: str) -> str:
+    return "".join(f"<p>{html.escape(p.strip())}</p>" for p in text.split("\n\n") if p.strip())
+
+
+def _html_page(title: str, body: str) -> str:
+    return (
+        "<!DOCTYPE html>\n<html><head><meta charset=utf-8>"
+        f"<title>{html.escape(title)}</title>\n<style>body{{font-family:Georgia,serif;"
+        "max-width:72em;margin:2em auto;line-height:1.5}} td,th{{vertical-align:top;"
+        "padding:.4em .8em;border-bottom:1px solid #ddd;text-align:left}} "
+        "td.score{{color:#666;white-space:nowrap}}</style></head>\n"
+        f"<body><h1>{html.escape(title)}</h1>\n{body}\n</body></html>\n"
+    )
