@@ -12,6 +12,12 @@ where PASSAGE is {"passage_id", "story_id", "story", "ordinal", "story_passages"
 "sentences": [{"start", "end", "text"}, ...]}; i and j index the sentences of each side, start
 and end are offsets into the story text, and "left_only"/"right_only" are the sentences that
 found no counterpart at the threshold.
+
+`storylens align A B --json` (A and B are stories) prints StoryAlignment.to_json()
+(index/compare/stories.py): {"left": {"story", "story_id"}, "right": {...}, "segments":
+[{"left": SIDE | null, "right": SIDE | null, "score", "links": [{"left": [start, end],
+"right": [start, end], "score"}, ...]}, ...]}, SIDE being {"start", "end", "text",
+"passage_ids"}; null marks a stretch the other story tells alone.
 """
 
 from __future__ import annotations
