@@ -13,6 +13,7 @@ from pytestqt.qtbot import QtBot
 
 from app.main import create_window
 from app.main_window import MainWindow
+from app.service import LibraryService
 from app.settings import Settings
 
 QUERY = "her dad, long gone from her life, turns up after the show to say sorry"
@@ -51,6 +52,15 @@ def library_copy(seed_index: Path, tmp_path: Path) -> Path:
 @pytest.fixture
 def config_dir(tmp_path: Path) -> Path:
     return tmp_path / "config"
+
+
+def start(qtbot: QtBot, service: LibraryService, timeout: int = READY_MS) -> None:
+    """Start a service and wait until both its library and its model are ready: the library
+    is listed before the model has loaded (app/service.py _open), and a search made in
+    between is answered by keywords first."""
+    with qtbot.waitSignal(service.library_changed, timeout=timeout):
+        service.start()
+    qtbot.waitUntil(lambda: not service.model_loading, timeout=timeout)
 
 
 OpenWindow = Callable[..., MainWindow]

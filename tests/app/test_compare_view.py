@@ -17,6 +17,7 @@ from app.service import LibraryService
 from app.settings import Theme
 from app.theme import apply_theme, contrast_ratio
 from index import Embedder, Library, Passage
+from tests.app.conftest import start
 
 WAIT_MS = 60_000
 
@@ -25,8 +26,7 @@ WAIT_MS = 60_000
 def service(qtbot: QtBot, seed_index: Path, embedder: object) -> Iterator[LibraryService]:
     assert isinstance(embedder, Embedder)
     running = LibraryService(seed_index, embedder=embedder)
-    with qtbot.waitSignal(running.library_changed, timeout=WAIT_MS):
-        running.start()
+    start(qtbot, running, WAIT_MS)
     yield running
     running.stop()
 

@@ -14,6 +14,7 @@ from app.moment_view import MomentView
 from app.service import LibraryService
 from index import Embedder, Library
 from index.compare.align import same_moment
+from tests.app.conftest import start
 
 WAIT_MS = 60_000
 
@@ -22,8 +23,7 @@ WAIT_MS = 60_000
 def service(qtbot: QtBot, seed_index: Path, embedder: object) -> Iterator[LibraryService]:
     assert isinstance(embedder, Embedder)
     running = LibraryService(seed_index, embedder=embedder)
-    with qtbot.waitSignal(running.library_changed, timeout=WAIT_MS):
-        running.start()
+    start(qtbot, running, WAIT_MS)
     yield running
     running.stop()
 

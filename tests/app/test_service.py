@@ -14,7 +14,7 @@ from pytestqt.qtbot import QtBot
 from app.jobs import Job
 from app.service import LibraryService, SearchResult, paused_gc
 from index import Embedder, QueryError
-from tests.app.conftest import QUERY, READY_MS
+from tests.app.conftest import QUERY, READY_MS, start
 from tests.conftest import SEEDS_TITLES
 from tests.older_index import without_stored_tokens
 
@@ -22,8 +22,7 @@ from tests.older_index import without_stored_tokens
 @pytest.fixture
 def service(qtbot: QtBot, embedder: Embedder, library_copy: Path) -> Iterator[LibraryService]:
     started = LibraryService(library_copy, embedder=embedder)
-    with qtbot.waitSignal(started.library_changed, timeout=READY_MS):
-        started.start()
+    start(qtbot, started, READY_MS)
     yield started
     started.stop()
     qtbot.waitUntil(lambda: started.active_jobs == 0, timeout=READY_MS)
@@ -146,8 +145,7 @@ def test_an_older_index_shows_its_first_stage_at_once_then_the_full_answer(
     qtbot: QtBot, library_copy: Path, embedder: Embedder
 ) -> None:
     service = LibraryService(without_stored_tokens(library_copy), embedder=embedder)
-    with qtbot.waitSignal(service.library_changed, timeout=READY_MS):
-        service.start()
+    start(qtbot, service)
     try:
         previews: list[SearchResult] = []
         service.search_previewed.connect(previews.append)
