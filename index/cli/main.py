@@ -387,25 +387,36 @@ def _cmd_similar(args: argparse.Namespace) -> int:
             stories=_chosen_stories(lib, args),
             context=args.json,
         )
-        if args.format:
-            title = f"More like passage {args.passage_id}"
-            return _write(hits_document(hits, args.format, title=title), args)
-        if args.json:
-            _dump(
-                {"passage_id": args.passage_id, "hits": [hit_to_json(h) for h in hits]}, sys.stdout
-            )
-        else:
-            print_hits(hits, sys.stdout)
+    return _answer_about_passage(hits, args, title=f"More like passage {args.passage_id}")
+
+
+def _answer_about_passage(hits: list[Hit], args: argparse.Namespace, *, title: str) -> int:
+    """Passages found from a passage (`similar`, `moment`): a document, the JSON
+    {"passage_id", "hits"}, or the hits as text."""
+    if args.format:
+        return _write(hits_document(hits, args.format, title=title), args)
+    if args.json:
+        _dump({"passage_id": args.passage_id, "hits": [hit_to_json(h) for h in hits]}, sys.stdout)
+    else:
+        print_hits(hits, sys.stdout)
     return EXIT_OK
+
+
+def _threshold(args: argparse.Namespace, default: float) -> float | None:
+    """--threshold, or `default` without one; None (said on stderr) outside -1..1."""
+    threshold = default if args.threshold is None else args.threshold
+    if -1.0 <= threshold <= 1.0:
+        return float(threshold)
+    print(f"storylens {args.command}: --threshold must be between -1 and 1", file=sys.stderr)
+    return None
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
     from index.compare.align import DEFAULT_THRESHOLD, align_passages
     from index.search.library import Library
 
-    threshold = DEFAULT_THRESHOLD if args.threshold is None else args.threshold
-    if not -1.0 <= threshold <= 1.0:
-        print("storylens compare: --threshold must be between -1 and 1", file=sys.stderr)
+    threshold = _threshold(args, DEFAULT_THRESHOLD)
+    if threshold is None:
         return EXIT_USAGE
     with Library.open(args.index, precision=args.precision) as lib:
         alignment = align_passages(
@@ -427,23 +438,15 @@ def _cmd_moment(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     with Library.open(args.index) as lib:  # stored vectors only: the model is not loaded
         hits = same_moment(lib, args.passage_id, stories=_chosen_stories(lib, args), limit=args.k)
-    if args.format:
-        title = f"The same moment as passage {args.passage_id}"
-        return _write(hits_document(hits, args.format, title=title), args)
-    if args.json:
-        _dump({"passage_id": args.passage_id, "hits": [hit_to_json(h) for h in hits]}, sys.stdout)
-    else:
-        print_hits(hits, sys.stdout)
-    return EXIT_OK
+    return _answer_about_passage(hits, args, title=f"The same moment as passage {args.passage_id}")
 
 
 def _cmd_align(args: argparse.Namespace) -> int:
     from index.compare.stories import PASSAGE_THRESHOLD, align_stories
     from index.search.library import Library
 
-    threshold = PASSAGE_THRESHOLD if args.threshold is None else args.threshold
-    if not -1.0 <= threshold <= 1.0:
-        print("storylens align: --threshold must be between -1 and 1", file=sys.stderr)
+    threshold = _threshold(args, PASSAGE_THRESHOLD)
+    if threshold is None:
         return EXIT_USAGE
     with Library.open(args.index) as lib:  # stored vectors only: the model is not loaded
         aligned = align_stories(
