@@ -4,7 +4,7 @@ LibraryService. The views do the work; this module only connects them."""
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -283,25 +283,19 @@ class MainWindow(QMainWindow):
             self.confirm_remove(removal)
 
     def confirm_remove(self, removal: Removal) -> None:
-        box = QMessageBox(
-            QMessageBox.Icon.Question,
+        def remove() -> None:
+            if removal.paths:
+                self.service.remove(list(removal.paths))
+            for name in removal.named:
+                self.service.edit_collection(name, delete=True)
+
+        self._confirm(
             "Remove from the library",
             f"Remove {removal.what} from the library?\n\nThe files themselves stay where they "
             "are; add them again at any time.",
-            QMessageBox.StandardButton.Cancel,
-            self,
+            "Remove",
+            remove,
         )
-        remove = box.addButton("Remove", QMessageBox.ButtonRole.AcceptRole)
-
-        def finished(_result: int) -> None:
-            if box.clickedButton() is remove:
-                if removal.paths:
-                    self.service.remove(list(removal.paths))
-                for name in removal.named:
-                    self.service.edit_collection(name, delete=True)
-
-        box.finished.connect(finished)
-        box.open()
 
     def rebuild_index(self) -> None:
         """Re-embed every story from its file: the cure for a damaged index. An index that
@@ -309,19 +303,25 @@ class MainWindow(QMainWindow):
         if self.service.library is None:
             self.service.reindex(rebuild=True)
             return
-        box = QMessageBox(
-            QMessageBox.Icon.Question,
+        self._confirm(
             "Rebuild index",
             "Read and embed every story again?\n\nSearch keeps using the current index "
             "until the new one is ready.",
-            QMessageBox.StandardButton.Cancel,
-            self,
+            "Rebuild",
+            lambda: self.service.reindex(rebuild=True),
         )
-        rebuild = box.addButton("Rebuild", QMessageBox.ButtonRole.AcceptRole)
+
+    def _confirm(self, title: str, question: str, button: str, then: Callable[[], None]) -> None:
+        """Ask `question` (window-modal, without blocking the event loop); `then` runs only
+        if the person presses `button`, not Cancel."""
+        box = QMessageBox(
+            QMessageBox.Icon.Question, title, question, QMessageBox.StandardButton.Cancel, self
+        )
+        accept = box.addButton(button, QMessageBox.ButtonRole.AcceptRole)
 
         def finished(_result: int) -> None:
-            if box.clickedButton() is rebuild:
-                self.service.reindex(rebuild=True)
+            if box.clickedButton() is accept:
+                then()
 
         box.finished.connect(finished)
         box.open()
@@ -509,22 +509,13 @@ class MainWindow(QMainWindow):
     def _offer_new_passage_length(self, tokens: int | None) -> None:
         """Passages cut another way means every story embedded again: ask first."""
         how = f"at {tokens} tokens at most" if tokens else "as whole paragraphs"
-        box = QMessageBox(
-            QMessageBox.Icon.Question,
+        self._confirm(
             "Passage length",
             f"Cut the library's passages {how}? Every story is embedded again; search keeps "
             "using the current index until the new one is ready.",
-            QMessageBox.StandardButton.Cancel,
-            self,
+            "Rebuild",
+            lambda: self.service.reindex(rebuild=True, passage_tokens=tokens or 0),
         )
-        rebuild = box.addButton("Rebuild", QMessageBox.ButtonRole.AcceptRole)
-
-        def finished(_result: int) -> None:
-            if box.clickedButton() is rebuild:
-                self.service.reindex(rebuild=True, passage_tokens=tokens or 0)
-
-        box.finished.connect(finished)
-        box.open()
 
     def _model_reloaded(self) -> None:
         """A model chosen in Preferences is loaded: remember it. (The one it had, loaded
