@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
-from index.compare.align import Alignment, align_passages, same_moment
+from index.compare.align import Alignment, align_passages, moment_stories, same_moment
 from index.search.library import Library
 from index.search.results import Hit, Passage
 
@@ -90,12 +90,7 @@ def find_moment(
 ) -> Moment:
     """Engine calls: run in a worker."""
     source = library.passage(passage_id)
-    wanted = set(stories) if stories is not None else None
-    total = sum(
-        1
-        for story in library.stories()
-        if story.id != source.story_id and (wanted is None or story.id in wanted)
-    )
+    total = len(moment_stories(library, source, stories))
     matches = same_moment(library, passage_id, stories=stories, limit=limit)
     chosen = tuple(stories) if stories is not None else None
     return Moment(source, tuple(matches), total, chosen, limit)

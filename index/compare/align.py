@@ -208,19 +208,14 @@ def same_moment(
     """The closest passage of every other story to this one (of `stories`, when a search is
     limited to some), one hit per story, the closest first; `limit` keeps the best few."""
     source = library.passage(passage_id)
-    wanted = set(stories) if stories is not None else None
-    others = [
-        s.id
-        for s in library.stories()
-        if s.id != source.story_id and (wanted is None or s.id in wanted)
-    ]
+    others = moment_stories(library, source, stories)
     best: dict[int, Hit] = {}
     if others:
         nearest = library.similar(
             passage_id,
             k=_nearest_k(library),
             other_stories=True,
-            stories=others if wanted is not None else None,
+            stories=others if stories is not None else None,
         )
         for hit in nearest:
             best.setdefault(hit.passage.story_id, hit)
@@ -231,6 +226,18 @@ def same_moment(
                 best[story_id] = hits[0]
     ordered = sorted(best.values(), key=lambda hit: -hit.score)[:limit]
     return [dataclasses.replace(hit, rank=rank) for rank, hit in enumerate(ordered, start=1)]
+
+
+def moment_stories(
+    library: Library, source: Passage, stories: Sequence[int] | None = None
+) -> list[int]:
+    """The stories the same moment looks in: every other one, or the others of `stories`."""
+    wanted = set(stories) if stories is not None else None
+    return [
+        s.id
+        for s in library.stories()
+        if s.id != source.story_id and (wanted is None or s.id in wanted)
+    ]
 
 
 def _nearest_k(library: Library) -> int:
