@@ -467,17 +467,15 @@ class LibraryService(JobRunner):
         removed): what was embedded before the Cancel is not embedded again.
         `passage_tokens` cuts passages anew (with `rebuild`; 0: whole paragraphs)."""
         cancelled, self._cancelled = self._cancelled, []
+        if passage_tokens is None:  # a passage length a cancelled rebuild asked for
+            asked = [r.passage_tokens for r in cancelled if r.passage_tokens is not None]
+            passage_tokens = asked[0] if asked else None
         self._queue_build(
             _BuildRequest(
                 paths=[p for r in cancelled for p in r.paths],
                 remove=[p for r in cancelled for p in r.remove],
                 rebuild=rebuild or any(r.rebuild for r in cancelled),
-                passage_tokens=next(
-                    (r.passage_tokens for r in cancelled if r.passage_tokens is not None),
-                    passage_tokens,
-                )
-                if passage_tokens is None
-                else passage_tokens,
+                passage_tokens=passage_tokens,
             )
         )
 
