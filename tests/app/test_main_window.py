@@ -33,6 +33,13 @@ def search(qtbot: QtBot, window: object, query: str = QUERY) -> None:
         qtbot.keyClicks(box, query)
 
 
+def wait_until_reading(qtbot: QtBot, reader: object, passage_id: int) -> None:
+    """Until the reader shows that passage (its story loads in a worker)."""
+    qtbot.waitUntil(
+        lambda: reader.passage is not None and reader.passage.id == passage_id  # type: ignore[attr-defined]
+    )
+
+
 def test_first_run_indexes_the_sample_stories_with_visible_progress(
     qtbot: QtBot, open_window: OpenWindow, tmp_path: Path, config_dir: Path
 ) -> None:
@@ -101,7 +108,7 @@ def test_paraphrased_query_shows_the_right_passage_first_and_the_reader_scrolls_
     assert window.search.list.currentIndex().row() == 0  # selected, so the reader opens it
 
     reader = window.reader
-    qtbot.waitUntil(lambda: reader.passage is not None and reader.passage.id == first.passage.id)
+    wait_until_reading(qtbot, reader, first.passage.id)
     text = reader.text.toPlainText()
     start = utf16_index(text, first.passage.start)
     end = utf16_index(text, first.passage.end)
@@ -132,7 +139,7 @@ def test_a_theme_change_while_another_story_loads_keeps_the_shown_highlight(
     search(qtbot, window)
     reader = window.reader
     first = window.search.model.hit(0)
-    qtbot.waitUntil(lambda: reader.passage is not None and reader.passage.id == first.passage.id)
+    wait_until_reading(qtbot, reader, first.passage.id)
     shown = reader.highlight_range()
     other = next(
         window.search.model.hit(row).passage
@@ -142,7 +149,7 @@ def test_a_theme_change_while_another_story_loads_keeps_the_shown_highlight(
     reader.show_passage(other)  # its story loads in a worker: not yet here
     window.set_theme("dark")
     assert reader.highlight_range() == shown
-    qtbot.waitUntil(lambda: reader.passage is not None and reader.passage.id == other.id)
+    wait_until_reading(qtbot, reader, other.id)
     text = reader.text.toPlainText()
     assert reader.highlight_range() == (
         utf16_index(text, other.start),
@@ -347,7 +354,7 @@ def test_the_reader_maps_where_the_results_fall_in_the_story(
     search(qtbot, window)
     first = window.search.model.hit(0)
     reader = window.reader
-    qtbot.waitUntil(lambda: reader.passage is not None and reader.passage.id == first.passage.id)
+    wait_until_reading(qtbot, reader, first.passage.id)
     same_story = [
         h.passage
         for h in window.search.model.hits()
