@@ -170,6 +170,7 @@ class ReaderView(QWidget):
         self.text = StoryText(self)
         self.scroll_map = ScrollMap(self.text, self)
         self._others: tuple[Passage, ...] = ()  # the search's other results in this story
+        self._wanted_others: tuple[Passage, ...] = ()  # ... in the wanted one's, once it shows
         self.text.installEventFilter(self)
         self.text.viewport().installEventFilter(self)  # it narrows when the scroll bar shows
         self.placeholder = named(
@@ -254,7 +255,7 @@ class ReaderView(QWidget):
     ) -> None:
         """Open `passage` in its story; `matches` are passage-relative spans of query words,
         `best_sentence` the story span of the sentence that matched best (tinted deeper)."""
-        self._others = tuple(p for p in others if p.story_id == passage.story_id)
+        self._wanted_others = tuple(p for p in others if p.story_id == passage.story_id)
         self._wanted = (passage, matches, best_sentence)
         self._stack.setCurrentIndex(1)
         self.title.setText(passage.story_title)
@@ -318,16 +319,19 @@ class ReaderView(QWidget):
             self._document = document
             self._set_text(document.text)
         self.passage = passage
+        self._others = self._wanted_others
         self._set_meta(passage)
         self.previous_button.setEnabled(passage.ordinal > 0)
         self.next_button.setEnabled(passage.ordinal + 1 < len(document.passages))
         self._highlight(document.text, passage, matches, best_sentence)
-        self._map_results()
+        self.map_results()
         self._scroll_pending = True
         self._scroll_to_passage()
 
-    def _map_results(self) -> None:
-        """The passage on show and the search's other results in this story, on the map."""
+    def map_results(self) -> None:
+        """Lay out the map again: the passage on show and the search's other results in its
+        story (those given with a passage whose story is still loading wait for it: _display
+        takes them up)."""
         document, passage = self._document, self.passage
         if document is None or passage is None:
             self.scroll_map.set_spans([])
@@ -419,7 +423,7 @@ class ReaderView(QWidget):
         watching = watched in (self.text, self.text.viewport())
         if watching and event.type() in (QEvent.Type.Resize, QEvent.Type.Show):
             self._align_header()
-            QTimer.singleShot(0, self.scroll_map, self._map_results)  # once it has reflowed
+            QTimer.singleShot(0, self.scroll_map, self.map_results)  # once it has reflowed
             if self.text.verticalScrollBar().value() == self._anchored_at:
                 # Not scrolled since the passage was put in view: a new width reflows the
                 # story and moves the passage's line, so put it back once the text edit has

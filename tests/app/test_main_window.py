@@ -157,6 +157,28 @@ def test_a_theme_change_while_another_story_loads_keeps_the_shown_highlight(
     )
 
 
+def test_the_map_waits_for_the_story_of_the_results_it_is_given(
+    qtbot: QtBot, open_window: OpenWindow, library_copy: Path
+) -> None:
+    """A resize lays the map out again; while the next result's story is still loading, the
+    results given with it belong to that story, not to the one on screen (their positions
+    there crashed the map, CI)."""
+    window = open_window(library_copy)
+    search(qtbot, window)
+    reader, hits = window.reader, window.search.model.hits()
+    wait_until_reading(qtbot, reader, hits[0].passage.id)
+    shown = list(reader.scroll_map.marks)
+    elsewhere = [h.passage for h in hits if h.passage.story_id != hits[0].passage.story_id]
+    latest = max(elsewhere, key=lambda p: p.end)  # the furthest into its story
+    others = [p for p in elsewhere if p is not latest]  # as the window gives them
+    reader.show_passage(latest, others=others)  # its story loads in a worker: not yet here
+    reader.map_results()  # as a resize does
+    assert reader.scroll_map.marks == shown
+    wait_until_reading(qtbot, reader, latest.id)
+    same_story = [p for p in elsewhere if p.story_id == latest.story_id]
+    assert len(reader.scroll_map.marks) == len(same_story)  # its others and itself
+
+
 def test_arrow_keys_in_the_search_box_move_through_the_results_and_enter_opens(
     qtbot: QtBot, open_window: OpenWindow, library_copy: Path
 ) -> None:
