@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Literal
 from index.cli.output import hit_to_json
 
 if TYPE_CHECKING:
-    from index.compare.stories import Side, StoryAlignment
+    from index.compare.stories import Link, Side, StoryAlignment
+    from index.compare.story_matrix import StoryMatrix
     from index.search.results import Hit
 
 Format = Literal["json", "md", "csv", "html"]
@@ -109,9 +110,9 @@ def alignment_document(aligned: StoryAlignment, fmt: Format) -> str:
                     parts.append(f"**{name}**\n\n{_quoted(side.text)}\n")
         return "\n".join(parts)
     rows = "\n".join(
-        f"<tr><td>{_paragraphs(_text(s.left))}</td>"
+        f"<tr><td>{_marked(s.left, s.links, 0)}</td>"
         f"<td class=score>{f'{s.score:.2f}' if s.left and s.right else ''}</td>"
-        f"<td>{_paragraphs(_text(s.right))}</td></tr>"
+        f"<td>{_marked(s.right, s.links, 1)}</td></tr>"
         for s in aligned.segments
     )
     table = (
@@ -119,6 +120,76 @@ def alignment_document(aligned: StoryAlignment, fmt: Format) -> str:
         f"\n{rows}\n</table>"
     )
     return _html_page(title, table)
+
+
+def matrix_document(matrix: StoryMatrix, fmt: Format) -> str:
+    """The library's heat map: JSON (both matrices), CSV and Markdown (every pair of stories,
+    the closest first), HTML (the matrix, each cell shaded by the two stories' closeness)."""
+    title = "Stories by what they tell alike"
+    if fmt == "json":
+        return json.dumps(matrix.to_json(), indent=2)
+    pairs = matrix.pairs()
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(["story", "other story", "closeness", "told by both"])
+        for a, b, closeness, covered in pairs:
+            writer.writerow([a.title, b.title, f"{closeness:.3f}", f"{covered:.3f}"])
+        return out.getvalue()
+    if fmt == "md":
+        lines = [f"# {title}\n", "| Story | Other story | Closeness | Told by both |"]
+        lines.append("|---|---|---:|---:|")
+        lines += [
+            f"| {_cell(a.title)} | {_cell(b.title)} | {closeness:.2f} | {covered:.0%} |"
+            for a, b, closeness, covered in pairs
+        ]
+        return "\n".join(lines) + "\n"
+    head = "".join(f"<th>{html.escape(s.title)}</th>" for s in matrix.stories)
+    rows = []
+    for i, story in enumerate(matrix.stories):
+        cells = "".join(
+            f'<td style="background:rgba(0,114,178,{float(value) ** 2:.2f})" '
+            f'title="told by both: {float(matrix.covered[i, j]):.0%}">{float(value):.2f}</td>'
+            for j, value in enumerate(matrix.closeness[i])
+        )
+        rows.append(f"<tr><th>{html.escape(story.title)}</th>{cells}</tr>")
+    legend = (
+        "<p>Each cell: how close two stories are, the mean similarity of each passage's "
+        "closest passage in the other story (hover: the share of their passages both tell)."
+        "</p>"
+    )
+    table = f"<table>\n<tr><th></th>{head}</tr>\n" + "\n".join(rows) + "\n</table>"
+    return _html_page(title, legend + table)
+
+
+# Okabe-Ito hues, as the window colours sentence pairs (app/compare_widgets.py).
+_LINK_COLOURS = ("#E69F00", "#56B4E9", "#009E73", "#CC79A7", "#0072B2", "#D55E00", "#F0E442")
+
+
+def _marked(side: Side | None, links: Sequence[Link], which: int) -> str:
+    """A stretch's paragraphs with each linked sentence marked in its pair's colour."""
+    if side is None:
+        return ""
+    spans = sorted(
+        (link.right if which else link.left, n, link.score) for n, link in enumerate(links)
+    )
+    parts, at = [], side.start
+    for (start, end), n, score in spans:
+        if start < at or end > side.end:
+            continue
+        parts.append(html.escape(side.text[at - side.start : start - side.start]))
+        colour = _LINK_COLOURS[n % len(_LINK_COLOURS)]
+        parts.append(
+            f'<mark style="background:{colour}55" title="pair {n + 1}, {score:.2f}">'
+            f"{html.escape(side.text[start - side.start : end - side.start])}</mark>"
+        )
+        at = end
+    parts.append(html.escape(side.text[at - side.start :]))
+    return '<div class="told">' + "".join(parts) + "</div>"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
 
 
 def _text(side: Side | None) -> str:
@@ -139,6 +210,7 @@ def _html_page(title: str, body: str) -> str:
         f"<title>{html.escape(title)}</title>\n<style>body{{font-family:Georgia,serif;"
         "max-width:72em;margin:2em auto;line-height:1.5}} td,th{{vertical-align:top;"
         "padding:.4em .8em;border-bottom:1px solid #ddd;text-align:left}} "
-        "td.score{{color:#666;white-space:nowrap}}</style></head>\n"
+        "td.score{{color:#666;white-space:nowrap}} div.told{{white-space:pre-wrap}}"
+        "</style></head>\n"
         f"<body><h1>{html.escape(title)}</h1>\n{body}\n</body></html>\n"
     )

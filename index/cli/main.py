@@ -18,6 +18,10 @@ found no counterpart at the threshold.
 [{"left": SIDE | null, "right": SIDE | null, "score", "links": [{"left": [start, end],
 "right": [start, end], "score"}, ...]}, ...]}, SIDE being {"start", "end", "text",
 "passage_ids"}; null marks a stretch the other story tells alone.
+
+`storylens heatmap --json` prints StoryMatrix.to_json() (index/compare/story_matrix.py):
+{"stories": [{"story", "story_id"}, ...], "closeness": [[...], ...], "covered": [[...], ...]},
+rows and columns in the stories' clustered order.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from index.cli.export import FORMATS, alignment_document, hits_document
+from index.cli.export import FORMATS, alignment_document, hits_document, matrix_document
 from index.cli.output import (
     hit_to_json,
     print_alignment,
@@ -241,6 +245,15 @@ def _add_story_commands(
     )
     p.add_argument("--json", action="store_true")
     p.set_defaults(run=_cmd_align)
+
+    p = sub.add_parser(
+        "heatmap",
+        parents=[after, chooses_stories, writes_files],
+        help="how close every two stories are (the window's heat map): the closest pairs first",
+    )
+    p.add_argument("-k", type=int, default=20, help="how many pairs to print (default 20)")
+    p.add_argument("--json", action="store_true", help="both whole matrices, in clustered order")
+    p.set_defaults(run=_cmd_heatmap)
 
     p = sub.add_parser(
         "collection",
@@ -458,6 +471,28 @@ def _cmd_align(args: argparse.Namespace) -> int:
         _dump(aligned.to_json(), sys.stdout)
     else:
         print_story_alignment(aligned, sys.stdout)
+    return EXIT_OK
+
+
+def _cmd_heatmap(args: argparse.Namespace) -> int:
+    from index.compare.story_matrix import story_matrix
+    from index.search.library import Library
+
+    if args.k < 1:
+        print("storylens heatmap: -k must be at least 1", file=sys.stderr)
+        return EXIT_USAGE
+    with Library.open(args.index) as lib:  # stored vectors only: the model is not loaded
+        matrix = story_matrix(lib, _chosen_stories(lib, args))
+    if args.format:
+        return _write(matrix_document(matrix, args.format), args)
+    if args.json:
+        _dump(matrix.to_json(), sys.stdout)
+        return EXIT_OK
+    pairs = matrix.pairs()
+    if not pairs:
+        print("Fewer than two stories with passages: nothing to compare.")
+    for left, right, closeness, covered in pairs[: args.k]:
+        print(f"{closeness:.2f}  {covered:4.0%} told by both  {left.title}  |  {right.title}")
     return EXIT_OK
 
 

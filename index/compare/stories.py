@@ -19,7 +19,7 @@ Everything comes from the vectors the index stores; no model pass.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -65,6 +65,10 @@ class Segment:
     right: Side | None
     score: float  # cosine of the two stretches; 0.0 for a stretch told on one side only
     links: tuple[Link, ...] = ()
+    # The stretch as passage positions in each story (half-open; empty on the side that does
+    # not tell it, at the place it would be): where the segment lies on the alignment's map.
+    left_range: Span = (0, 0)
+    right_range: Span = (0, 0)
 
 
 @dataclass(frozen=True)
@@ -72,6 +76,11 @@ class StoryAlignment:
     left: Story
     right: Story
     segments: tuple[Segment, ...]
+    # Cosine of every left passage with every right passage (rows: left, in reading order):
+    # the dot plot the alignment's path runs through.
+    similarity: Vectors = field(
+        default_factory=lambda: np.zeros((0, 0), dtype=np.float32), compare=False, repr=False
+    )
 
     def to_json(self) -> dict[str, Any]:
         """The shape `storylens align --json` prints."""
@@ -114,12 +123,12 @@ def align_stories(
         left_side = _side(lp[a:b], ltext) if b > a else None
         right_side = _side(rp[c:d], rtext) if d > c else None
         if left_side is None or right_side is None:
-            segments.append(Segment(left_side, right_side, 0.0))
+            segments.append(Segment(left_side, right_side, 0.0, (), (a, b), (c, d)))
             continue
         score = float(_mean_direction(lv[a:b]) @ _mean_direction(rv[c:d]))
         links = _links(lp[a:b], ls[a:b], rp[c:d], rs[c:d], sentence_threshold)
-        segments.append(Segment(left_side, right_side, score, links))
-    return StoryAlignment(left, right, tuple(segments))
+        segments.append(Segment(left_side, right_side, score, links, (a, b), (c, d)))
+    return StoryAlignment(left, right, tuple(segments), (lv @ rv.T).astype(np.float32))
 
 
 def align_passage_vectors(

@@ -249,6 +249,15 @@ class Store:
         rows = self._each_in("SELECT id FROM passages WHERE story_id IN ({})", list(story_ids))
         return [row[0] for row in rows]
 
+    def passage_ids_by_story(self) -> dict[int, list[int]]:
+        """Every story's passage ids in reading order."""
+        by_story: dict[int, list[int]] = {}
+        for story_id, passage_id in self._db.execute(
+            "SELECT story_id, id FROM passages ORDER BY story_id, ordinal"
+        ):
+            by_story.setdefault(story_id, []).append(passage_id)
+        return by_story
+
     def sentence_counts(self, passage_ids: Sequence[int]) -> dict[int, int]:
         return dict(
             self._each_in(
