@@ -21,7 +21,7 @@ from app.service import LibraryService
 
 if TYPE_CHECKING:  # the engine loads in workers, after the window is up
     from app.side_by_side import SideBySideView
-    from index import Passage
+    from index import Passage, Story
 
 log = logging.getLogger(__name__)
 
@@ -36,12 +36,14 @@ class ComparisonPages(QObject):
     selected in `search` or the passage open in `reader`.
 
     Signals: opened(): a comparison page is showing; closed(): back to the workspace;
-    message(str): a hint for the status bar (e.g. "select two results").
+    message(str): a hint for the status bar (e.g. "select two results"); export_requested():
+    a page's Export button (the window asks where and writes `current_view`'s document).
     """
 
     opened = Signal()
     closed = Signal()
     message = Signal(str)
+    export_requested = Signal()
 
     def __init__(
         self,
@@ -64,6 +66,7 @@ class ComparisonPages(QObject):
         # The stories searches look in (the library's checkboxes): the same moment keeps to
         # them. None: every story.
         self.chosen_stories: Callable[[], list[int] | None] = lambda: None
+        self.library_stories: Callable[[], list[Story]] = list  # every story of the library
 
     @property
     def showing(self) -> bool:
@@ -103,6 +106,56 @@ class ComparisonPages(QObject):
         view.show_moment(passage.id, self.chosen_stories())  # type: ignore[attr-defined]
         self._show(view)
         return True
+
+    def side_by_side(self, left_story: int, right_story: int) -> bool:
+        """Two whole stories side by side, aligned; False when this build has no such view."""
+        view = self._view("app.parallel_view", "ParallelView")
+        if view is None:
+            return False
+        view.show_stories(left_story, right_story)  # type: ignore[attr-defined]
+        self._show(view)
+        return True
+
+    def heat_map(self, story_ids: list[int] | None = None) -> bool:
+        """The heat map of these stories (None: those searches look in, or all)."""
+        view = self._view("app.heat_map_view", "HeatMapView")
+        if view is None:
+            return False
+        chosen = story_ids if story_ids is not None else self.chosen_stories()
+        view.show_map(chosen)  # type: ignore[attr-defined]
+        self._show(view)
+        return True
+
+    def side_by_side_with(self) -> None:
+        """The current result's (or reader's) story beside another, chosen from the library:
+        the stories of the other results first, then the rest by title."""
+        hit = self._search.current_hit()
+        passage = self._reader.passage or (hit.passage if hit else None)
+        if passage is None:
+            self.message.emit("Select a result first, or choose two stories in the library.")
+            return
+        stories = [s for s in self.library_stories() if s.id != passage.story_id]
+        if not stories:
+            self.message.emit("Add another story to read it side by side with this one.")
+            return
+        found = [h.passage.story_id for h in self._search.model.hits()]
+        rank = {story_id: n for n, story_id in enumerate(dict.fromkeys(found))}
+        stories.sort(key=lambda s: (rank.get(s.id, len(rank)), s.title.casefold()))
+        labels = [s.title for s in stories]
+        self.chooser = QInputDialog(self._window)
+        self.chooser.setWindowTitle("Read side by side with…")
+        self.chooser.setLabelText(f"Read {passage.story_title} side by side with:")
+        self.chooser.setComboBoxItems(labels)
+        self.chooser.setComboBoxEditable(False)
+        self.chooser.textValueSelected.connect(
+            lambda label: self.side_by_side(passage.story_id, stories[labels.index(label)].id)
+        )
+        self.chooser.open()
+
+    def current_view(self) -> SideBySideView | None:
+        """The comparison page showing, if any."""
+        current = self._stack.currentWidget()
+        return current if self.showing and current in self._views.values() else None  # type: ignore[return-value]
 
     def compare_selected(self) -> None:
         """Two selected results side by side; with one, ask which to compare it with."""
@@ -179,9 +232,13 @@ class ComparisonPages(QObject):
         view: SideBySideView = view_class(self._service)
         view.closed.connect(self.close)
         view.passage_requested.connect(self.open_in_reader)  # "open in story"
+        view.export_requested.connect(self.export_requested)
         compare_requested = getattr(view, "compare_requested", None)
         if compare_requested is not None:  # "compare sentences" from a moment column
             compare_requested.connect(self.compare_ids)
+        pair_requested = getattr(view, "pair_requested", None)
+        if pair_requested is not None:  # a pair of stories on the heat map
+            pair_requested.connect(self.side_by_side)
         self._stack.addWidget(view)
         self._views[module_name] = view
         return view

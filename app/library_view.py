@@ -339,12 +339,17 @@ class LibraryView(QWidget):
         add_requested(): the "+" button (add a folder).
         open_requested(object): the Story to read, from its start (Enter or a double click).
         collection_edit_requested(object): a CollectionEdit chosen in the context menu.
+        side_by_side_requested(int, int): two selected stories' ids, to read side by side.
+        heat_map_requested(object): the ids of the selected stories (three or more) to see on
+            the heat map of how close stories are.
     """
 
     remove_requested = Signal(object)
     add_requested = Signal()
     open_requested = Signal(object)
     collection_edit_requested = Signal(object)
+    side_by_side_requested = Signal(int, int)
+    heat_map_requested = Signal(object)
 
     def __init__(self, model: LibraryModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -558,11 +563,7 @@ class _LibraryTree(QTreeView):
             uncheck = QAction("Uncheck", menu)
             uncheck.triggered.connect(lambda: model.check(chosen, False))
             menu.addActions([only, check, uncheck])
-            if len(chosen) == 1 and not collections:
-                menu.addSeparator()
-                read = QAction("Read from the start", menu)
-                read.triggered.connect(lambda: self._view.open_requested.emit(chosen[0]))
-                menu.addAction(read)
+            self._reading_actions(menu, chosen, single_story=not collections)
             menu.addSeparator()
         every = QAction("Search all stories", menu)
         every.triggered.connect(model.check_all)
@@ -590,6 +591,25 @@ class _LibraryTree(QTreeView):
             remove.triggered.connect(lambda: self.remove_requested.emit(removal))
             menu.addAction(remove)
         menu.exec(event.globalPos())
+
+    def _reading_actions(self, menu: QMenu, chosen: list[Story], *, single_story: bool) -> None:
+        """Read one story from its start, two side by side, or see more on the heat map."""
+        view = self._view
+        if len(chosen) == 1 and single_story:
+            action = QAction("Read from the start", menu)
+            action.triggered.connect(lambda: view.open_requested.emit(chosen[0]))
+        elif len(chosen) == 2:
+            action = QAction("Read side by side", menu)
+            action.triggered.connect(
+                lambda: view.side_by_side_requested.emit(chosen[0].id, chosen[1].id)
+            )
+        elif len(chosen) > 2:
+            action = QAction(f"Heat map of these {len(chosen)} stories", menu)
+            action.triggered.connect(lambda: view.heat_map_requested.emit([s.id for s in chosen]))
+        else:
+            return
+        menu.addSeparator()
+        menu.addAction(action)
 
     def _collections_menu(self, parent: QMenu, chosen: list[Story]) -> QMenu:
         """Add to collection ▸ each collection gathered by hand, and a new one."""

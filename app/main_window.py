@@ -41,6 +41,7 @@ from app.theme import apply_theme, named
 from app.watcher import FolderWatcher
 
 if TYPE_CHECKING:  # the engine loads in workers, after the window is up
+    from app.side_by_side import SideBySideView
     from index import BuildReport, Hit, Story
 
 STATUS_MS = 8000
@@ -85,6 +86,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.pages)
         self.comparisons = ComparisonPages(self.pages, service, self.search, self.reader, self)
         self.comparisons.chosen_stories = self.stories.checked_ids
+        self.comparisons.library_stories = self.stories.stories
 
         self.build_status = BuildStatus(self)
         self.stats = named(QLabel(self), "muted")
@@ -107,6 +109,8 @@ class MainWindow(QMainWindow):
                 "compare": self.comparisons.compare_selected,
                 "compare_with": self.comparisons.compare_with,
                 "moment": self.comparisons.same_moment_of_current,
+                "side_by_side": self.comparisons.side_by_side_with,
+                "heat_map": self.comparisons.heat_map,
                 "close_compare": self.comparisons.close,
                 "watch": self._watching_toggled,
                 "shortcuts": self.show_shortcuts,
@@ -181,12 +185,13 @@ class MainWindow(QMainWindow):
             lambda edit: s.edit_collection(edit.name, add=edit.add, remove=edit.remove)
         )
         self.stories.filter_changed.connect(self._filter_changed)
-        s.exported.connect(
-            lambda path: self.statusBar().showMessage(f"Results saved to {path}", STATUS_MS)
-        )
+        s.exported.connect(lambda path: self.statusBar().showMessage(f"Saved to {path}", STATUS_MS))
         self.comparisons.opened.connect(lambda: self.act.close_compare.setEnabled(True))
         self.comparisons.closed.connect(self._comparison_closed)
         self.comparisons.message.connect(lambda text: self.statusBar().showMessage(text, STATUS_MS))
+        self.comparisons.export_requested.connect(self.export_results)
+        self.library.side_by_side_requested.connect(self.comparisons.side_by_side)
+        self.library.heat_map_requested.connect(self.comparisons.heat_map)
 
     # -- start-up and layout ------------------------------------------------------------------
 
@@ -256,7 +261,12 @@ class MainWindow(QMainWindow):
         self.service.add(chosen)
 
     def export_results(self) -> None:
-        """The results shown, to a file the person names; its suffix picks the format."""
+        """What is shown, to a file the person names (its suffix picks the format): the
+        comparison page's document when one is showing, else the results."""
+        page = self.comparisons.current_view()
+        if page is not None:
+            self._export_page(page)
+            return
         hits = self.search.model.hits()
         if not hits or not self.search.showing_results:
             self.statusBar().showMessage("Search first: there are no results to export.", STATUS_MS)
@@ -272,6 +282,20 @@ class MainWindow(QMainWindow):
             result = self.search.model.result
             title = f"Search: {result.query}" if result.query else "More like this"
             self.service.export(hits, Path(chosen), title)
+
+    def _export_page(self, page: SideBySideView) -> None:
+        if not page.export_document("md"):
+            self.statusBar().showMessage("There is nothing on this page to export.", STATUS_MS)
+            return
+        suggested = str(Path(self.start_dir) / _file_name(page.export_name()))
+        chosen, _filter = QFileDialog.getSaveFileName(
+            self,
+            "Export",
+            suggested,
+            "HTML (*.html);;Markdown (*.md);;CSV (*.csv);;JSON (*.json)",
+        )
+        if chosen:
+            self.service.export_document(page.export_document, Path(chosen))
 
     def remove_current(self) -> None:
         removal = self.library.selected_removal()
@@ -574,6 +598,11 @@ class MainWindow(QMainWindow):
     def system_theme_changed(self) -> None:
         if self.settings.theme == "system":
             self.set_theme("system")
+
+
+def _file_name(name: str) -> str:
+    """A suggested file name with the characters file systems refuse replaced."""
+    return "".join("-" if c in '/\\:*?"<>|' else c for c in name).strip() or "storylens.html"
 
 
 def _first_size(window: QMainWindow, em: int) -> QSize:

@@ -71,6 +71,18 @@ ACTIONS = (
         ("Ctrl+M",),
         "How every story tells the moment of the selected result",
     ),
+    ActionSpec(
+        "side_by_side",
+        "Read &side by side with…",
+        ("Ctrl+Shift+B",),
+        "Read the selected result's whole story beside another story, aligned by meaning",
+    ),
+    ActionSpec(
+        "heat_map",
+        "&Heat map of the library",
+        ("Ctrl+Shift+H",),
+        "How close every two stories are; click a pair to read them side by side",
+    ),
     ActionSpec("close_compare", "C&lose comparison", ("Esc",), enabled=False),
     ActionSpec(
         "watch",
@@ -106,6 +118,7 @@ class Actions:
         self.preferences = made["preferences"]
         self.compare, self.compare_with = made["compare"], made["compare_with"]
         self.moment, self.close_compare = made["moment"], made["close_compare"]
+        self.side_by_side, self.heat_map = made["side_by_side"], made["heat_map"]
         self.watch = made["watch"]
         self.shortcuts, self.about = made["shortcuts"], made["about"]
         self.themes = QActionGroup(host)
@@ -150,14 +163,15 @@ def install_menus(
     edit_menu.addSeparator()
     edit_menu.addAction(act.preferences)
     view = bar.addMenu("&View")
-    view.addActions([act.compare, act.compare_with, act.moment, act.close_compare])
+    view.addActions([act.compare, act.compare_with, act.moment, act.side_by_side])
+    view.addActions([act.heat_map, act.close_compare])
     view.addSeparator()
     view.addAction(act.watch)
     view.addMenu("&Theme").addActions(act.themes.actions())
     help_menu = bar.addMenu("&Help")
     help_menu.addActions([act.shortcuts, act.about])
     if result_menu is not None:
-        result_menu += [None, act.compare, act.compare_with, act.moment]
+        result_menu += [None, act.compare, act.compare_with, act.moment, act.side_by_side]
 
     toolbar = window.addToolBar("Library")
     toolbar.setObjectName("libraryToolbar")

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 QUERY = "her dad, long gone from her life, turns up after the show to say sorry"
 BOW_QUERY = "she takes her bow while the audience applauds"
 BOW_STORIES = ("Camilla Roche", "Sofia Kalejs")  # both end a performance with a bow
+SIDE_BY_SIDE = ("Sofia Kalejs", "Sofia Kalmurzaeva")  # two lives told alike
 WINDOW = QSize(1280, 800)
 TIMEOUT_MS = 120_000
 
@@ -127,6 +128,28 @@ def _comparisons(window: MainWindow, out: Path) -> list[Path]:
         window.comparisons.same_moment(bows[0])
         _settle(3000)
         written.append(_save(window, out, "moment.png"))
+        window.comparisons.close()
+    written += _whole_stories(window, out)
+    return written
+
+
+def _whole_stories(window: MainWindow, out: Path) -> list[Path]:
+    """Two sample stories read side by side (the two Sofias' lives, told alike), and the
+    heat map of the sample library."""
+    import importlib.util
+
+    written = []
+    by_title = {s.title: s.id for s in window.stories.stories()}
+    pair = [by_title.get(title) for title in SIDE_BY_SIDE]
+    if importlib.util.find_spec("app.parallel_view") is not None and None not in pair:
+        window.comparisons.side_by_side(*pair)  # type: ignore[arg-type]
+        _settle(3000)
+        written.append(_save(window, out, "side-by-side.png"))
+        window.comparisons.close()
+    if importlib.util.find_spec("app.heat_map_view") is not None:
+        window.comparisons.heat_map()
+        _settle(2000)
+        written.append(_save(window, out, "heat-map.png"))
         window.comparisons.close()
     return written
 

@@ -438,13 +438,24 @@ class LibraryService(JobRunner):
         """Write `hits` to `path` as the document its suffix names (.md, .csv, .html, .json;
         index/cli/export.py), in a worker; `exported(path)` or `failed` follows."""
 
+        def document(fmt: str) -> str:
+            from index.cli.export import hits_document
+
+            return hits_document(hits, fmt, title=title)  # type: ignore[arg-type]
+
+        self.export_document(document, path)
+
+    def export_document(self, document: Callable[[str], str], path: Path) -> None:
+        """Write `document(format)` to `path`, the format named by its suffix (.md, .csv,
+        .html, .json; Markdown otherwise), in a worker; `exported(path)` or `failed` follows."""
+
         def op(_job: Job) -> Path:
-            from index.cli.export import SUFFIXES, hits_document
+            from index.cli.export import SUFFIXES
 
             formats = {suffix: fmt for fmt, suffix in SUFFIXES.items()}
             fmt = formats.get(path.suffix.lower(), "md")
             try:
-                path.write_text(hits_document(hits, fmt, title=title), encoding="utf-8")
+                path.write_text(document(fmt), encoding="utf-8")
             except OSError as exc:
                 raise OSError(f"Cannot write {path}: {exc.strerror or exc}") from exc
             return path

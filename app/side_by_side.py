@@ -31,11 +31,14 @@ class SideBySideView(QWidget):
         passage_requested(int): "open in story" on a passage: show that passage id in the
             reader.
         failed(str): the newest request failed; the message is shown in `status` too.
+        export_requested(): the view's Export button; the window asks where, then writes
+            what `export_document(format)` gives (views that can be exported have one).
     """
 
     closed = Signal()
     passage_requested = Signal(int)
     failed = Signal(str)
+    export_requested = Signal()
 
     status: QLabel
 
@@ -71,6 +74,15 @@ class SideBySideView(QWidget):
                 self.failed.emit(message)
 
         self._service.run(op, arrived, not_arrived)
+
+    def export_name(self) -> str:
+        """The file name an export of this view suggests."""
+        return "storylens.html"
+
+    def export_document(self, fmt: str) -> str:
+        """What this view shows, as a file of format `fmt` (json, md, csv, html;
+        index/cli/export.py); "" when there is nothing to export."""
+        return ""
 
     def add_keys(self, keys: Sequence[tuple[QKeySequence, Callable[[], object]]]) -> None:
         """Shortcuts that work while the focus is anywhere inside this view."""

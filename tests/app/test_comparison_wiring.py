@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import QMimeData
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QFileDialog, QWidget
 from pytestqt.qtbot import QtBot
 
 from app.compare_widgets import passage_id_from
@@ -101,3 +102,44 @@ def test_the_same_moment_keeps_to_the_checked_stories(
     with qtbot.waitSignal(moment.shown, timeout=READY_MS):
         pass
     assert [c.passage.story_title for c in moment.columns] == [source.story_title, "Camilla Roche"]
+
+
+def test_heat_map_then_a_pair_side_by_side_then_export_and_back(
+    qtbot: QtBot,
+    open_window: OpenWindow,
+    library_copy: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    window = open_window(library_copy)
+    window.act.heat_map.trigger()
+    heat = window.pages.currentWidget()
+    qtbot.waitUntil(lambda: heat.map.matrix is not None, timeout=READY_MS)
+    first, second = heat.map.matrix.stories[:2]
+    heat.map.pair_requested.emit(first.id, second.id)
+    both = window.pages.currentWidget()
+    assert both is not heat
+    qtbot.waitUntil(lambda: both.alignment is not None, timeout=READY_MS)
+    assert (both.alignment.left.id, both.alignment.right.id) == (first.id, second.id)
+    target = tmp_path / "side by side.html"
+    # The platform's save dialog cannot run offscreen; what it would return is given.
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *_args: (str(target), ""))
+    with qtbot.waitSignal(window.service.exported, timeout=READY_MS):
+        both.export_button.click()
+    written = target.read_text("utf-8")
+    assert f"{first.title} and {second.title}, aligned" in written
+    window.act.close_compare.trigger()  # Esc: back to the heat map it was opened from
+    assert window.pages.currentWidget() is heat
+    window.act.close_compare.trigger()
+    assert window.pages.currentIndex() == 0
+
+
+def test_two_stories_chosen_in_the_library_open_side_by_side(
+    qtbot: QtBot, open_window: OpenWindow, library_copy: Path
+) -> None:
+    window = open_window(library_copy)
+    stories = window.stories.stories()
+    window.library.side_by_side_requested.emit(stories[0].id, stories[1].id)
+    both = window.pages.currentWidget()
+    qtbot.waitUntil(lambda: getattr(both, "alignment", None) is not None, timeout=READY_MS)
+    assert both.stories == (stories[0].id, stories[1].id)

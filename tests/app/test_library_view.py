@@ -182,3 +182,40 @@ def test_a_folded_collection_stays_folded_after_a_restart(
     again = open_window(library_copy, first_run=True)  # with the settings the first saved
     index = again.library.shown.mapFromSource(again.stories.collection_index(SAMPLES_NAME))
     assert not again.library.tree.isExpanded(index)
+
+
+def test_two_stories_read_side_by_side_and_more_on_the_heat_map(
+    qtbot: QtBot, open_window: OpenWindow, library_copy: Path
+) -> None:
+    """The context menu's reading entries: one story from its start, two side by side,
+    three or more on the heat map (each asks through the library's signals)."""
+    from PySide6.QtWidgets import QMenu
+
+    window = open_window(library_copy)
+    stories = window.stories.stories()
+    tree = window.library.tree
+    for chosen, text, signal, expected in (
+        (stories[:1], "Read from the start", window.library.open_requested, [stories[0]]),
+        (
+            stories[:2],
+            "Read side by side",
+            window.library.side_by_side_requested,
+            [stories[0].id, stories[1].id],
+        ),
+        (
+            stories[:3],
+            "Heat map of these 3 stories",
+            window.library.heat_map_requested,
+            [[s.id for s in stories[:3]]],
+        ),
+    ):
+        menu = QMenu()
+        tree._reading_actions(menu, chosen, single_story=True)
+        [action] = [a for a in menu.actions() if not a.isSeparator()]
+        assert action.text() == text
+        with qtbot.waitSignal(signal, timeout=1000) as asked:
+            action.trigger()
+        assert asked.args == expected
+    heat = window.pages.currentWidget()  # the last asked for, opened by the window
+    qtbot.waitUntil(lambda: getattr(heat.map, "matrix", None) is not None, timeout=READY_MS)
+    assert len(heat.map.matrix.stories) == 3

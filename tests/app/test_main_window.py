@@ -413,4 +413,4 @@ def test_results_are_exported_to_the_file_named(
     rows = list(csv.reader(io.StringIO(target.read_text("utf-8"))))
     assert len(rows) == window.search.model.rowCount() + 1
     assert rows[1][2] == window.search.model.hit(0).passage.story_title
-    assert window.statusBar().currentMessage() == f"Results saved to {target}"
+    assert window.statusBar().currentMessage() == f"Saved to {target}"

@@ -1,0 +1,188 @@
+"""Whole stories side by side, and the heat map, on the real engine and the sample stories
+(offscreen): what the views show is what the engine aligned and measured."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QColor, QImage
+from pytestqt.qtbot import QtBot
+
+from app.heat_map_view import HeatMapView
+from app.parallel_view import ParallelView
+from app.service import LibraryService
+from index import Embedder, Library
+from index.compare.stories import align_stories
+from index.compare.story_matrix import story_matrix
+from tests.app.conftest import start
+
+WAIT_MS = 60_000
+
+
+@pytest.fixture
+def service(qtbot: QtBot, seed_index: Path, embedder: object) -> Iterator[LibraryService]:
+    assert isinstance(embedder, Embedder)
+    running = LibraryService(seed_index, embedder=embedder)
+    start(qtbot, running, WAIT_MS)
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="module")
+def lib(seed_index: Path, embedder: object) -> Iterator[Library]:
+    assert isinstance(embedder, Embedder)
+    with Library.open(seed_index, embedder=embedder) as library:
+        yield library
+
+
+@pytest.fixture
+def view(qtbot: QtBot, service: LibraryService) -> ParallelView:
+    shown = ParallelView(service)
+    qtbot.addWidget(shown)
+    shown.resize(1200, 700)
+    shown.show()
+    qtbot.waitExposed(shown)
+    return shown
+
+
+def aligned_in(view: ParallelView, qtbot: QtBot, left: int, right: int) -> None:
+    with qtbot.waitSignal(view.aligned, timeout=WAIT_MS):
+        view.show_stories(left, right)
+
+
+def gutter_ink(view: ParallelView, row: int) -> int:
+    """Pixels in a row's gutter that are not the row's background: the ribbons drawn."""
+    rect = view.rows.visualRect(view.rows.model_rows.index(row))
+    _left, gutter, _right = view.delegate.columns(rect.width())
+    image: QImage = view.rows.viewport().grab().toImage()
+    background = image.pixelColor(QPoint(gutter.x() + 2, rect.bottom() - 3))
+    caption = view.fontMetrics().height() + 2
+    inked = 0
+    for y in range(rect.top() + caption, min(rect.bottom() - 2, image.height())):
+        for x in range(gutter.x() + 4, gutter.right() - 4, 3):
+            if image.pixelColor(QPoint(x, y)) != background:
+                inked += 1
+    return inked
+
+
+def test_the_rows_are_the_engines_alignment_with_links_across(
+    view: ParallelView, qtbot: QtBot, lib: Library
+) -> None:
+    left, right = lib.find_story("Sofia Kalejs"), lib.find_story("Sofia Kalmurzaeva")
+    aligned_in(view, qtbot, left.id, right.id)
+    truth = align_stories(lib, left, right)
+    assert view.alignment is not None
+    assert view.rows.model_rows.segments == truth.segments
+    assert view.map.area().height() > 0
+    both = [s for s in truth.segments if s.left and s.right]
+    assert f"{len(both)} stretch" in view.summary.text()
+    # Every link of the first row has a span on each side, and the gutter is drawn on.
+    first = truth.segments[0]
+    assert first.links
+    laid = view.delegate.laid(0, view.rows.viewport().width())
+    assert len(laid.link_spans) == len(first.links)
+    assert all(bottom > top for side in laid.link_spans for top, bottom in side)
+    assert gutter_ink(view, 0) > 50
+
+
+def test_a_stretch_told_on_one_side_only_has_no_links(
+    view: ParallelView, qtbot: QtBot, lib: Library
+) -> None:
+    stories = lib.stories()
+    pairs = [(a, b) for a in stories for b in stories if a.id < b.id]
+    found = None
+    for a, b in pairs:
+        segments = align_stories(lib, a, b).segments
+        row = next((n for n, s in enumerate(segments) if s.left is None or s.right is None), None)
+        if row is not None:
+            found = (a, b, row)
+            break
+    assert found is not None, "no two sample stories with a stretch told by one alone"
+    a, b, row = found
+    aligned_in(view, qtbot, a.id, b.id)
+    view.go_to(row)
+    qtbot.waitUntil(lambda: view.rows.visualRect(view.rows.model_rows.index(row)).top() >= 0)
+    assert gutter_ink(view, row) == 0
+    laid = view.delegate.laid(row, view.rows.viewport().width())
+    assert (laid.left is None) != (laid.right is None)
+
+
+def test_the_map_steps_swap_and_reading(view: ParallelView, qtbot: QtBot, lib: Library) -> None:
+    left, right = lib.find_story("Sofia Kalejs"), lib.find_story("Sofia Kalmurzaeva")
+    aligned_in(view, qtbot, left.id, right.id)
+    segments = view.rows.model_rows.segments
+    # A click on the map's bottom-right corner goes to the last stretch.
+    area = view.map.area()
+    qtbot.mouseClick(
+        view.map, Qt.MouseButton.LeftButton, pos=(area.bottomRight() - QPointF(2, 2)).toPoint()
+    )
+    assert view.rows.currentIndex().row() == len(segments) - 1
+    view.go_to(0)
+    view.rows.setFocus()
+    qtbot.keyClick(view.rows, Qt.Key.Key_F3)
+    assert view.rows.currentIndex().row() == 1
+    with qtbot.waitSignal(view.passage_requested, timeout=1000) as opened:
+        qtbot.keyClick(view.rows, Qt.Key.Key_Return)
+    assert opened.args == [segments[1].left.passage_ids[0]]  # type: ignore[union-attr]
+    with qtbot.waitSignal(view.aligned, timeout=WAIT_MS):
+        view.swap()
+    assert view.stories == (right.id, left.id)
+    assert view.alignment is not None and view.alignment.left.id == right.id
+    html = view.export_document("html")
+    assert "Sofia Kalmurzaeva and Sofia Kalejs, aligned" in html and "<mark" in html
+
+
+def test_the_heat_map_shows_the_engines_matrix_and_opens_a_pair(
+    qtbot: QtBot, service: LibraryService, lib: Library
+) -> None:
+    view = HeatMapView(service)
+    qtbot.addWidget(view)
+    view.resize(1000, 600)
+    view.show()
+    qtbot.waitExposed(view)
+    with qtbot.waitSignal(view.shown, timeout=WAIT_MS):
+        view.show_map()
+    truth = story_matrix(lib)
+    matrix = view.map.matrix
+    assert matrix is not None
+    assert [s.id for s in matrix.stories] == [s.id for s in truth.stories]
+    assert (matrix.closeness == truth.closeness).all()
+    closest = truth.pairs()[0]
+    assert view.pairs.item(0).text().startswith(f"{closest[2]:.2f}")
+    # The closest pair's cell is the darkest off the diagonal (the accent's end of the scale).
+    row = [s.id for s in matrix.stories].index(closest[0].id)
+    column = [s.id for s in matrix.stories].index(closest[1].id)
+    area = view.map.area()
+    cell = area.width() / len(matrix.stories)
+    image = view.map.grab().toImage()
+
+    def colour(r: int, c: int) -> QColor:
+        return image.pixelColor(
+            QPoint(int(area.left() + (c + 0.1) * cell), int(area.top() + (r + 0.1) * cell))
+        )
+
+    others = [
+        colour(r, c).lightness()
+        for r in range(len(matrix.stories))
+        for c in range(len(matrix.stories))
+        if r != c and {r, c} != {row, column}
+    ]
+    assert colour(row, column).lightness() < min(others)
+    assert view.map.describe((row, column)).endswith("told by both: " + f"{closest[3]:.0%}")
+    with qtbot.waitSignal(view.pair_requested, timeout=1000) as pair:
+        qtbot.mouseClick(
+            view.map,
+            Qt.MouseButton.LeftButton,
+            pos=QPoint(
+                int(area.left() + (column + 0.5) * cell), int(area.top() + (row + 0.5) * cell)
+            ),
+        )
+    assert pair.args == [closest[0].id, closest[1].id]
+    with qtbot.waitSignal(view.pair_requested, timeout=1000) as listed:
+        view.pairs.itemActivated.emit(view.pairs.item(0))
+    assert set(listed.args) == {closest[0].id, closest[1].id}
+    assert "Story,Other story" not in view.export_document("csv")
+    assert view.export_document("csv").startswith("story,other story,closeness")
