@@ -63,9 +63,12 @@ def run_app(
     argv: list[str] | None = None,
     *,
     config_dir: Path | None = None,
+    side_by_side: tuple[str, str] | None = None,
 ) -> int:
-    """Show the window, load in the background, and run until it is closed. Returns the exit
-    status (1 at once, with the packages to install, where Qt's X11 libraries are missing)."""
+    """Show the window, load in the background, and run until it is closed; `side_by_side`:
+    two stories (titles or file names) to open side by side once the library is open. Returns
+    the exit status (1 at once, with the packages to install, where Qt's X11 libraries are
+    missing)."""
     blocker = window_blockers()
     if blocker is not None:
         print(blocker, file=sys.stderr)
@@ -80,6 +83,8 @@ def run_app(
     app.setDesktopFileName("storylens")
     window = create_window(index_dir, config_dir=config_dir)
     bench = _BenchHook(window) if os.environ.get(BENCH_ENV) == "1" else None
+    if side_by_side is not None:
+        window.open_side_by_side_when_ready(*side_by_side)
     window.show()
     QTimer.singleShot(0, window.start)  # after the first paint, never before
     status = app.exec()

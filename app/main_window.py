@@ -63,6 +63,7 @@ class MainWindow(QMainWindow):
         self.settings = settings
         self.last_report: BuildReport | None = None
         self.skipped_dialog: SkippedDialog | None = None
+        self.side_by_side_notice: QMessageBox | None = None  # `--side-by-side` named no story
         self._reloading: tuple[str | None, Precision] | None = None  # the model and precision
         # chosen in Preferences, while they load
         self.setWindowTitle("Storylens")
@@ -282,6 +283,39 @@ class MainWindow(QMainWindow):
             result = self.search.model.result
             title = f"Search: {result.query}" if result.query else "More like this"
             self.service.export(hits, Path(chosen), title)
+
+    def open_side_by_side_when_ready(self, left: str, right: str) -> None:
+        """Open two stories side by side (titles or file names, as `storylens
+        --side-by-side A B` names them) as soon as the library is open."""
+
+        def find(name: str) -> Story | None:
+            wanted = name.strip().casefold()
+            stories = self.stories.stories()
+            return next(
+                (
+                    s
+                    for s in stories
+                    if wanted in (s.title.casefold(), Path(s.path).name.casefold())
+                ),
+                None,
+            )
+
+        def opened(_stories: object) -> None:
+            self.service.library_changed.disconnect(opened)
+            found = [find(left), find(right)]
+            missing = [name for name, story in zip((left, right), found, strict=True) if not story]
+            if missing:  # a box, not the status line: the first build's messages follow
+                self.side_by_side_notice = QMessageBox(
+                    QMessageBox.Icon.Information,
+                    "Side by side",
+                    f"No story called “{missing[0]}” is in this library.",
+                    parent=self,
+                )
+                self.side_by_side_notice.open()
+            elif found[0] is not None and found[1] is not None:
+                self.comparisons.side_by_side(found[0].id, found[1].id)
+
+        self.service.library_changed.connect(opened)
 
     def _export_page(self, page: SideBySideView) -> None:
         if not page.export_document("md"):

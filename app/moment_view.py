@@ -128,6 +128,24 @@ class MomentView(SideBySideView):
     def _run(self, op: Callable[[JobLike], Moment | None]) -> None:
         self.submit(op, self._arrived, "Looking for the same moment in the other stories…")
 
+    def export_name(self) -> str:
+        return "storylens-same-moment.md"
+
+    def export_document(self, fmt: str) -> str:
+        """The passage and each story's closest passage to it, the closest first, as a file
+        (index/cli/export.py); "" before a moment is shown."""
+        from index.cli.export import hits_document
+
+        moment = self.moment
+        if moment is None:
+            return ""
+        source = moment.source
+        title = (
+            f"The same moment as {source.story_title}, passage {source.ordinal + 1} of "
+            f"{source.story_passage_count}"
+        )
+        return hits_document(list(moment.matches), fmt, title=title)  # type: ignore[arg-type]
+
     def _build_ui(self) -> None:
         self.title = QLabel("<b>The same moment in every story</b>")
         self.previous_button = QPushButton("◀ Previous passage")
@@ -135,6 +153,8 @@ class MomentView(SideBySideView):
         self.all_button = QPushButton("All stories")
         self.all_button.setToolTip("Show every story's closest passage, not only the closest few")
         self.all_button.clicked.connect(self.show_all)
+        self.export_button = QPushButton("E&xport…")
+        self.export_button.clicked.connect(self.export_requested.emit)
         self.close_button = QPushButton("Close")
         self.previous_button.setToolTip("Alt+Up: the passage before, and its matches")
         self.next_button.setToolTip("Alt+Down: the passage after, and its matches")
@@ -144,7 +164,8 @@ class MomentView(SideBySideView):
         self.close_button.clicked.connect(self.closed)
         bar = QHBoxLayout()
         bar.addWidget(self.title, 1)
-        for button in (self.previous_button, self.next_button, self.all_button, self.close_button):
+        buttons = (self.previous_button, self.next_button, self.all_button, self.export_button)
+        for button in (*buttons, self.close_button):
             bar.addWidget(button)
 
         self.strip = QWidget()

@@ -55,12 +55,13 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 def main(
     argv: Sequence[str] | None = None,
     *,
-    open_window: Callable[[Path | None], int] | None = None,
+    open_window: Callable[[Path | None, tuple[str, str] | None], int] | None = None,
     window_check: WindowCheck | None = None,
 ) -> int:
-    """Run a command; with none, `open_window(index_dir)` (given by app/, which owns the window:
-    the engine never imports it), else a text demo on the sample stories. `--self-test` runs
-    index/cli/selftest.py, with app/'s `window_check` when the window is installed."""
+    """Run a command; with none, `open_window(index_dir, side_by_side)` (given by app/, which
+    owns the window: the engine never imports it; `side_by_side`: two stories to open side by
+    side), else a text demo on the sample stories. `--self-test` runs index/cli/selftest.py,
+    with app/'s `window_check` when the window is installed."""
     parser = _parser()
     args = parser.parse_args(argv)
     if args.self_test:
@@ -68,7 +69,10 @@ def main(
 
         return run_self_test(sys.stdout, window_check=window_check)
     if args.command is None:
-        return open_window(args.index) if open_window is not None else _demo(args)
+        if open_window is None:
+            return _demo(args)
+        pair = tuple(args.side_by_side) if args.side_by_side else None
+        return open_window(args.index, pair)
     try:
         result: int = args.run(args)
     except StorylensError as exc:  # a cancelled build too: one line, the old index kept
@@ -92,6 +96,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {_own_version()}")
     parser.add_argument(
         "--index", type=Path, default=None, help="index directory (default: the user data dir)"
+    )
+    parser.add_argument(
+        "--side-by-side",
+        nargs=2,
+        metavar=("STORY_A", "STORY_B"),
+        help="open the window with two stories side by side, aligned by meaning",
     )
     parser.add_argument(
         "--self-test",

@@ -143,3 +143,29 @@ def test_two_stories_chosen_in_the_library_open_side_by_side(
     both = window.pages.currentWidget()
     qtbot.waitUntil(lambda: getattr(both, "alignment", None) is not None, timeout=READY_MS)
     assert both.stories == (stories[0].id, stories[1].id)
+
+
+def test_storylens_side_by_side_opens_the_two_stories_when_the_library_is_open(
+    qtbot: QtBot, open_window: OpenWindow, library_copy: Path
+) -> None:
+    """What `storylens --side-by-side A B` asks of the window (app/main.py run_app): stories
+    named by title or file name; a name that matches nothing is said."""
+    window = open_window(library_copy, wait=False)
+    window.open_side_by_side_when_ready("sofia kalejs", "camilla-roche.txt")
+    window.start()
+    qtbot.waitUntil(lambda: window.comparisons.showing, timeout=READY_MS)
+    both = window.pages.currentWidget()
+    qtbot.waitUntil(lambda: both.alignment is not None, timeout=READY_MS)
+    assert (both.alignment.left.title, both.alignment.right.title) == (
+        "Sofia Kalejs",
+        "Camilla Roche",
+    )
+    window.comparisons.close()
+    window.open_side_by_side_when_ready("Sofia Kalejs", "Nobody")
+    with qtbot.waitSignal(window.service.library_changed, timeout=READY_MS):
+        window.service.reindex()
+    notice = window.side_by_side_notice
+    assert notice is not None and "No story called “Nobody”" in notice.text()
+    assert not window.comparisons.showing
+    notice.close()
+    qtbot.waitUntil(lambda: not window.service.is_building, timeout=READY_MS)

@@ -163,3 +163,17 @@ def test_the_closest_few_first_all_on_request_and_only_the_stories_chosen(
     with qtbot.waitSignal(view.shown, timeout=WAIT_MS):
         view.next_button.click()  # the next passage keeps to the same stories
     assert [title for title, _ in columns_of(view)] == ["Camilla Roche", "Romy Baktybekova"]
+
+
+def test_the_moment_exports_as_the_engine_ranks_it(
+    view: MomentView, qtbot: QtBot, lib: Library
+) -> None:
+    import json
+
+    assert view.export_document("json") == ""  # nothing shown yet
+    with qtbot.waitSignal(view.shown, timeout=WAIT_MS):
+        view.show_moment(camilla_bow(lib))
+    exported = json.loads(view.export_document("json"))
+    ranked = same_moment(lib, camilla_bow(lib), limit=6)
+    assert [h["passage_id"] for h in exported["hits"]] == [h.passage.id for h in ranked]
+    assert view.export_document("md").startswith("# The same moment as Camilla Roche, passage")
