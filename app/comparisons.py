@@ -126,6 +126,22 @@ class ComparisonPages(QObject):
         self._show(view)
         return True
 
+    def corpus_map(self) -> bool:
+        """Every passage of the stories searches look in, on a plane, with the results shown
+        (and their query) marked."""
+        from app.corpus_map_view import MapRequest  # beside its view: loaded on first use
+
+        view = self._view("app.corpus_map_view", "CorpusMapView")
+        if view is None:
+            return False
+        hits = self._search.model.hits() if self._search.showing_results else []
+        result = self._search.model.result
+        query = result.query if hits and result is not None else ""
+        request = MapRequest(self.chosen_stories(), query, tuple(h.passage.id for h in hits))
+        view.show_map(request)  # type: ignore[attr-defined]
+        self._show(view)
+        return True
+
     def side_by_side_with(self) -> None:
         """The current result's (or reader's) story beside another, chosen from the library:
         the stories of the other results first, then the rest by title."""

@@ -112,6 +112,7 @@ class MainWindow(QMainWindow):
                 "moment": self.comparisons.same_moment_of_current,
                 "side_by_side": self.comparisons.side_by_side_with,
                 "heat_map": self.comparisons.heat_map,
+                "corpus_map": self.comparisons.corpus_map,
                 "close_compare": self.comparisons.close,
                 "watch": self._watching_toggled,
                 "shortcuts": self.show_shortcuts,

@@ -83,6 +83,12 @@ ACTIONS = (
         ("Ctrl+Shift+H",),
         "How close every two stories are; click a pair to read them side by side",
     ),
+    ActionSpec(
+        "corpus_map",
+        "Ma&p of the library",
+        ("Ctrl+Shift+L",),
+        "Every passage as a point placed by its meaning, with your search marked",
+    ),
     ActionSpec("close_compare", "C&lose comparison", ("Esc",), enabled=False),
     ActionSpec(
         "watch",
@@ -119,6 +125,7 @@ class Actions:
         self.compare, self.compare_with = made["compare"], made["compare_with"]
         self.moment, self.close_compare = made["moment"], made["close_compare"]
         self.side_by_side, self.heat_map = made["side_by_side"], made["heat_map"]
+        self.corpus_map = made["corpus_map"]
         self.watch = made["watch"]
         self.shortcuts, self.about = made["shortcuts"], made["about"]
         self.themes = QActionGroup(host)
@@ -164,7 +171,7 @@ def install_menus(
     edit_menu.addAction(act.preferences)
     view = bar.addMenu("&View")
     view.addActions([act.compare, act.compare_with, act.moment, act.side_by_side])
-    view.addActions([act.heat_map, act.close_compare])
+    view.addActions([act.heat_map, act.corpus_map, act.close_compare])
     view.addSeparator()
     view.addAction(act.watch)
     view.addMenu("&Theme").addActions(act.themes.actions())

@@ -151,6 +151,11 @@ def _whole_stories(window: MainWindow, out: Path) -> list[Path]:
         _settle(2000)
         written.append(_save(window, out, "heat-map.png"))
         window.comparisons.close()
+    if importlib.util.find_spec("app.corpus_map_view") is not None:
+        window.comparisons.corpus_map()  # with the search shown (the bows) marked on it
+        _settle(3000)
+        written.append(_save(window, out, "corpus-map.png"))
+        window.comparisons.close()
     return written
 
 

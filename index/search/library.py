@@ -179,12 +179,17 @@ class Library:
         split = np.split(sentences, np.cumsum(counts)[:-1]) if ids else []
         return whole, [part if len(part) else whole[i : i + 1] for i, part in enumerate(split)]
 
+    def story_passage_ids(self, story_ids: Sequence[int]) -> dict[int, list[int]]:
+        """Each of these stories' passage ids in reading order (none for an unknown id)."""
+        with self._generation.database() as database:
+            by_story = database.passage_ids_by_story()
+        return {story_id: by_story.get(story_id, []) for story_id in story_ids}
+
     def story_vectors(self, story_ids: Sequence[int]) -> list[Vectors]:
         """Each story's stored passage vectors in reading order (no model pass, no texts read):
         what pictures of the whole library are made from."""
-        with self._generation.database() as database:
-            by_story = database.passage_ids_by_story()
-        ids = [by_story.get(story_id, []) for story_id in story_ids]
+        by_story = self.story_passage_ids(story_ids)
+        ids = [by_story[story_id] for story_id in story_ids]
         flat = [passage_id for its in ids for passage_id in its]
         vectors = self._generation.vectors.vectors(flat)
         return np.split(vectors, np.cumsum([len(its) for its in ids])[:-1]) if ids else []
