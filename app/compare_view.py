@@ -51,7 +51,7 @@ class Side(Enum):
 
 class CompareView(SideBySideView):
     """Two passages side by side, matched sentences in one colour on both sides and joined by
-    a band; sentences with no counterpart hatched as "only in this story".
+    a band; sentences with no counterpart tinted and underlined with dots as "only in this story".
 
     Keys: F3 / Shift+F3 next / previous pair, Esc close (app/side_by_side.py).
 
@@ -161,14 +161,21 @@ class CompareView(SideBySideView):
                 )
         return shown
 
+    def export_name(self) -> str:
+        return "storylens-comparison.html"
+
+    def export_document(self, fmt: str) -> str:
+        """The two passages as compared on screen (at the slider's threshold) as a file
+        (index/cli/export.py); "" before a comparison is shown."""
+        from index.cli.export import comparison_document
+
+        alignment = self.alignment
+        return "" if alignment is None else comparison_document(alignment, fmt)  # type: ignore[arg-type]
+
     def only_texts(self, side: Side) -> list[str]:
-        """The sentences shown hatched, "only in this story", on one side."""
+        """The sentences marked "only in this story" on one side."""
         pane = self._pane(side)
-        return [
-            pane.shown_text(start, end)
-            for start, end, brush in pane.painted()
-            if brush.style() == Qt.BrushStyle.BDiagPattern
-        ]
+        return [pane.shown_text(start, end) for start, end in pane.only_spans()]
 
     def _panes(self) -> tuple[tuple[Side, SentencePane], ...]:
         return ((Side.LEFT, self.left_pane), (Side.RIGHT, self.right_pane))
@@ -190,6 +197,8 @@ class CompareView(SideBySideView):
         self.previous_button = QPushButton("◀ Previous pair")
         self.next_button = QPushButton("Next pair ▶")
         self.swap_button = QPushButton("Swap sides")
+        self.export_button = QPushButton("E&xport…")
+        self.export_button.clicked.connect(self.export_requested.emit)
         self.close_button = QPushButton("Close")
         self.previous_button.setToolTip("Shift+F3")
         self.next_button.setToolTip("F3")
@@ -211,6 +220,7 @@ class CompareView(SideBySideView):
             self.previous_button,
             self.next_button,
             self.swap_button,
+            self.export_button,
             self.close_button,
         ):
             bar.addWidget(widget)

@@ -48,14 +48,20 @@ def pair_colour(key: int, palette: QPalette, *, strong: bool = False) -> QColor:
     return colour
 
 
-def only_brushes(palette: QPalette) -> tuple[QBrush, QBrush]:
-    """Sentences with no counterpart: a faint grey tint under grey hatching, so the style never
-    reads as a pair colour yet the text stays easy to read."""
-    grey = QColor("#B4B4B4" if is_dark(palette) else "#6E6E6E")
-    tint, hatch = QColor(grey), QColor(grey)
+def only_grey(palette: QPalette) -> QColor:
+    return QColor("#B4B4B4" if is_dark(palette) else "#6E6E6E")
+
+
+def only_brushes(palette: QPalette) -> tuple[QBrush]:
+    """Sentences with no counterpart: a faint grey tint, so the style never reads as a pair
+    colour, with a dotted grey underline (ONLY_UNDERLINE) that marks them without crossing a
+    letter (a hatch over the text did)."""
+    tint = only_grey(palette)
     tint.setAlpha(40)
-    hatch.setAlpha(150)
-    return QBrush(tint), QBrush(hatch, Qt.BrushStyle.BDiagPattern)
+    return (QBrush(tint),)
+
+
+ONLY_UNDERLINE = QTextCharFormat.UnderlineStyle.DotLine
 
 
 READABLE_CONTRAST = 4.5  # WCAG AA for body text
@@ -157,13 +163,17 @@ class SentencePane(QWidget):
         selections = []
         self._tips = [(self._at(m.start), self._at(m.end), m.tip) for m in marks if m.tip]
         for mark in marks:
-            brushes = (QBrush(mark.colour),) if mark.colour else only_brushes(self.palette())
-            for brush in brushes:  # later ones are painted over earlier ones
-                selection = QTextEdit.ExtraSelection()
-                selection.cursor = self._cursor(self._at(mark.start), self._at(mark.end))
-                selection.format.setBackground(brush)
+            selection = QTextEdit.ExtraSelection()
+            selection.cursor = self._cursor(self._at(mark.start), self._at(mark.end))
+            if mark.colour is not None:
+                selection.format.setBackground(QBrush(mark.colour))
                 selection.format.setFontUnderline(mark.current)
-                selections.append(selection)
+            else:
+                [tint] = only_brushes(self.palette())
+                selection.format.setBackground(tint)
+                selection.format.setUnderlineStyle(ONLY_UNDERLINE)
+                selection.format.setUnderlineColor(only_grey(self.palette()))
+            selections.append(selection)
         self.text.setExtraSelections(selections)
 
     def tip_at(self, position: QPoint) -> str:
@@ -193,6 +203,17 @@ class SentencePane(QWidget):
                 s.format.background(),
             )
             for s in self.text.extraSelections()
+        ]
+
+    def only_spans(self) -> list[tuple[int, int]]:
+        """The story ranges marked "only in this story" (tinted, underlined with dots)."""
+        if self._content is None:
+            return []
+        offset = self._content.context_start
+        return [
+            (s.cursor.selectionStart() + offset, s.cursor.selectionEnd() + offset)
+            for s in self.text.extraSelections()
+            if s.format.underlineStyle() == ONLY_UNDERLINE
         ]
 
     def shown_text(self, start: int, end: int) -> str:
@@ -310,7 +331,7 @@ class Legend(QWidget):
                 _Swatch(lambda palette: (QBrush(pair_colour(0, palette)),)),
                 "Same colour: same meaning",
             ),
-            (_Swatch(only_brushes), "Only in this story"),
+            (_Swatch(only_brushes, dotted=True), "Only in this story"),
             (_Swatch(lambda palette: (QBrush(context_colour(palette)),)), "Neighbouring text"),
         ):
             layout.addWidget(swatch)
@@ -323,16 +344,24 @@ class _Swatch(QWidget):
     """A sample of a style, drawn from the current palette (so it follows theme switches)."""
 
     def __init__(
-        self, brushes: Callable[[QPalette], Sequence[QBrush]], parent: QWidget | None = None
+        self,
+        brushes: Callable[[QPalette], Sequence[QBrush]],
+        parent: QWidget | None = None,
+        *,
+        dotted: bool = False,
     ):
         super().__init__(parent)
         self._brushes = brushes
+        self._dotted = dotted  # with the dotted underline of "only in this story"
         self.setFixedSize(18, 12)
 
     def paintEvent(self, _event: QPaintEvent) -> None:
         painter = QPainter(self)
         for brush in self._brushes(self.palette()):
             painter.fillRect(self.rect(), brush)
+        if self._dotted:
+            painter.setPen(QPen(only_grey(self.palette()), 1.0, Qt.PenStyle.DotLine))
+            painter.drawLine(2, self.height() - 3, self.width() - 3, self.height() - 3)
         painter.setPen(self.palette().color(QPalette.ColorRole.Mid))
         painter.drawRect(self.rect().adjusted(0, 0, -1, -1))
         painter.end()

@@ -178,7 +178,7 @@ class SegmentDelegate(QStyledItemDelegate):
                     _passages_text(side, segment, column is left),
                 )
                 if segment.left is None or segment.right is None:
-                    tint, _hatch = only_brushes(palette)
+                    [tint] = only_brushes(palette)
                     painter.fillRect(
                         QRect(column.x(), caption, column.width(), rect.height() - caption), tint
                     )

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Literal
 from index.cli.output import hit_to_json
 
 if TYPE_CHECKING:
+    from index.compare.align import Alignment
     from index.compare.stories import Link, Side, StoryAlignment
     from index.compare.story_matrix import StoryMatrix
     from index.search.results import Hit
@@ -120,6 +121,38 @@ def alignment_document(aligned: StoryAlignment, fmt: Format) -> str:
         f"\n{rows}\n</table>"
     )
     return _html_page(title, table)
+
+
+def comparison_document(alignment: Alignment, fmt: Format) -> str:
+    """Two passages compared sentence by sentence: the `storylens compare --json` object, or
+    the two passages as one aligned stretch (each matched sentence pair in its colour)."""
+    from index.compare.stories import Link, Segment, Side, StoryAlignment
+    from index.search.results import Story
+
+    if fmt == "json":
+        return json.dumps(alignment.to_json(), indent=2)
+    sides = []
+    for passage in (alignment.left, alignment.right):
+        name = f"{passage.story_title}, passage {passage.ordinal + 1}"
+        story = Story(passage.story_id, name, "", passage.story_passage_count, "")
+        sides.append((story, Side(passage.start, passage.end, passage.text, (passage.id,))))
+    (left, left_side), (right, right_side) = sides
+    links = tuple(
+        Link(
+            (
+                alignment.left_sentences[p.left_index].start,
+                alignment.left_sentences[p.left_index].end,
+            ),
+            (
+                alignment.right_sentences[p.right_index].start,
+                alignment.right_sentences[p.right_index].end,
+            ),
+            p.score,
+        )
+        for p in alignment.pairs
+    )
+    segment = Segment(left_side, right_side, alignment.similarity, links)
+    return alignment_document(StoryAlignment(left, right, (segment,)), fmt)
 
 
 def matrix_document(matrix: StoryMatrix, fmt: Format) -> str:

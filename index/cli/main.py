@@ -34,7 +34,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from index.cli.export import FORMATS, alignment_document, hits_document, matrix_document
+from index.cli.export import (
+    FORMATS,
+    alignment_document,
+    comparison_document,
+    hits_document,
+    matrix_document,
+)
 from index.cli.output import (
     hit_to_json,
     print_alignment,
@@ -196,7 +202,7 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "compare",
-        parents=[after, runs_model],
+        parents=[after, runs_model, writes_files],
         help="align the sentences of two passages by meaning",
     )
     p.add_argument("left", type=int, metavar="A", help="passage id (see search --json)")
@@ -445,6 +451,8 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         alignment = align_passages(
             lib, lib.passage(args.left), lib.passage(args.right), threshold=threshold
         )
+    if args.format:
+        return _write(comparison_document(alignment, args.format), args)
     if args.json:
         _dump(alignment.to_json(), sys.stdout)
     else:

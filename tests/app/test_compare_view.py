@@ -66,6 +66,9 @@ def test_the_bow_sentences_are_shown_matched_in_one_colour(view: CompareView) ->
     assert bow, matched
     assert "final bow" in bow[0] or "applause was thunderous" in bow[0]
     assert any("mother's words" in text for text in view.only_texts(Side.RIGHT))
+    # Nothing is drawn across the letters: every mark is a plain tint (no hatch pattern).
+    for pane in (view.left_pane, view.right_pane):
+        assert {brush.style() for _s, _e, brush in pane.painted()} == {Qt.BrushStyle.SolidPattern}
     assert "Camilla Roche" in view.left_pane.header.text()
     assert "passage 7 of 9" in view.left_pane.header.text()
     assert "Sofia Kalejs" in view.right_pane.header.text()
@@ -288,3 +291,15 @@ def test_open_in_story_asks_for_that_passage(
     with qtbot.waitSignal(view.passage_requested, timeout=1000) as request:
         view.right_pane.header.linkActivated.emit("open")
     assert request.args == [passages["sofia bow"].id]
+
+
+def test_the_comparison_exports_as_shown(view: CompareView) -> None:
+    """At the slider's threshold: every pair shown is a marked pair in the HTML file."""
+    import json
+
+    assert view.alignment is not None
+    page = view.export_document("html")
+    assert page.count("<mark") == 2 * len(view.pairs)
+    shown = json.loads(view.export_document("json"))
+    assert len(shown["pairs"]) == len(view.pairs)
+    assert shown["threshold"] == view.alignment.threshold

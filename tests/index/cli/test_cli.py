@@ -198,6 +198,12 @@ def test_compare_aligns_the_bow_sentences_of_two_stories(cli_index: Path) -> Non
     assert "triumphant bow" in text.stdout
     assert "Only in Sofia Kalejs:" in text.stdout
 
+    # As a file: each matched pair marked in its colour on both sides of an HTML table.
+    page = storylens("compare", str(camilla), str(sofia), "--format", "html", index=cli_index)
+    assert page.returncode == 0, page.stderr
+    assert page.stdout.count("<mark") == 2 * len(result["pairs"])
+    assert "Camilla Roche, passage" in page.stdout and "triumphant bow" in page.stdout
+
 
 def test_compare_threshold_and_errors(cli_index: Path) -> None:
     camilla = passage_id(cli_index, "the audience applauds her triumphant bow", "Camilla Roche")
