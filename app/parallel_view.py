@@ -315,6 +315,10 @@ class SegmentList(QListView):
         self.setVerticalScrollMode(QListView.ScrollMode.ScrollPerPixel)
         self.setResizeMode(QListView.ResizeMode.Adjust)
         self.setUniformItemSizes(False)
+        # Rows are laid out a few at a time between events, so a story of hundreds of
+        # passages never holds the window still while its texts are measured.
+        self.setLayoutMode(QListView.LayoutMode.Batched)
+        self.setBatchSize(16)
         self.setSelectionMode(QListView.SelectionMode.SingleSelection)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
 

@@ -3,7 +3,11 @@ of the sample stories' sentences, see bench_index.synthetic_corpus), the second 
 of the first (every tenth passage deleted, a foreign one inserted after every fifteenth, every
 twentieth split in two), indexed once; then `storylens align`'s engine call, timed.
 
-    python benchmarks/bench_align.py [--passages 300] [--runs 5]
+    python benchmarks/bench_align.py [--passages 300] [--runs 5] [--window]
+
+`--window` then shows the alignment in the window's side-by-side view (offscreen) and reports
+how long putting it on screen held the GUI thread, and the longest pause of the event loop
+while its rows are laid out (a timer ticking every 5 ms measures it).
 
 Goal (the whole-stories issue): two 300-passage stories in <= 1 s on 2 cores, from stored
 vectors (the model is not loaded for it).
@@ -54,6 +58,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--passages", type=int, default=300)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--window", action="store_true", help="time the side-by-side view too")
     args = parser.parse_args()
     from index import Library, build_index
     from index.compare.stories import align_stories
@@ -78,6 +83,51 @@ def main() -> None:
         f"min {min(took):.3f} s over {args.runs} runs (goal <= 1 s); {matched} stretches "
         f"told by both, {links} sentence links, {len(aligned.segments)} segments"
     )
+    if args.window:
+        shown, longest = time_window(aligned)
+        print(
+            f"side-by-side view: on screen in {shown * 1000:.0f} ms of the GUI thread, longest "
+            f"event-loop pause while its rows are laid out {longest * 1000:.0f} ms"
+        )
+
+
+def time_window(aligned: object) -> tuple[float, float]:
+    import os
+
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtCore import QEventLoop, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from app.parallel_view import ParallelView
+
+    app = QApplication.instance() or QApplication([])
+
+    class NoWorkers:  # the alignment is given; the view runs nothing
+        def run(self, *_args: object) -> None:
+            pass
+
+    view = ParallelView(NoWorkers())
+    view.resize(1280, 800)
+    view.show()
+    app.processEvents()
+    pauses: list[float] = []
+    last = [time.perf_counter()]
+
+    def tick() -> None:
+        now = time.perf_counter()
+        pauses.append(now - last[0])
+        last[0] = now
+
+    timer = QTimer()
+    timer.timeout.connect(tick)
+    timer.start(5)
+    started = time.perf_counter()
+    view._show(aligned)  # type: ignore[arg-type]
+    shown = time.perf_counter() - started
+    loop = QEventLoop()
+    QTimer.singleShot(3000, loop.quit)
+    loop.exec()
+    return shown, max(pauses)
 
 
 if __name__ == "__main__":
