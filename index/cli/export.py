@@ -19,7 +19,7 @@ from index.cli.output import hit_to_json
 
 if TYPE_CHECKING:
     from index.compare.align import Alignment
-    from index.compare.stories import Link, Side, StoryAlignment
+    from index.compare.stories import Link, ManyAlignment, Side, StoryAlignment
     from index.compare.story_matrix import StoryMatrix
     from index.search.results import Hit
 
@@ -201,13 +201,17 @@ _LINK_COLOURS = ("#E69F00", "#56B4E9", "#009E73", "#CC79A7", "#0072B2", "#D55E00
 
 def _marked(side: Side | None, links: Sequence[Link], which: int) -> str:
     """A stretch's paragraphs with each linked sentence marked in its pair's colour."""
+    spans = [(link.right if which else link.left, n, link.score) for n, link in enumerate(links)]
+    return _marked_spans(side, spans)
+
+
+def _marked_spans(side: Side | None, spans: Sequence[tuple[tuple[int, int], int, float]]) -> str:
+    """A stretch's text with each (span, colour number, score) marked; spans that overlap one
+    already marked, or fall outside the stretch, are left unmarked."""
     if side is None:
         return ""
-    spans = sorted(
-        (link.right if which else link.left, n, link.score) for n, link in enumerate(links)
-    )
     parts, at = [], side.start
-    for (start, end), n, score in spans:
+    for (start, end), n, score in sorted(spans):
         if start < at or end > side.end:
             continue
         parts.append(html.escape(side.text[at - side.start : start - side.start]))
@@ -219,6 +223,58 @@ def _marked(side: Side | None, links: Sequence[Link], which: int) -> str:
         at = end
     parts.append(html.escape(side.text[at - side.start :]))
     return '<div class="told">' + "".join(parts) + "</div>"
+
+
+def row_colours(links: Sequence[Sequence[Link]]) -> dict[tuple[int, int], int]:
+    """Several stories' row: a colour number for each sentence of the first story linked to
+    any other, in reading order, so a sentence and its counterparts in every column share it."""
+    firsts = sorted({link.left for column in links for link in column})
+    return {span: n for n, span in enumerate(firsts)}
+
+
+def many_document(aligned: ManyAlignment, fmt: Format) -> str:
+    """Several stories aligned with the first, row by row: side by side in HTML (each sentence
+    of the first story and its counterparts in one colour), in turn elsewhere."""
+    titles = [s.title for s in aligned.stories]
+    title = ", ".join(titles[:-1]) + f" and {titles[-1]}, aligned"
+    if fmt == "json":
+        return json.dumps(aligned.to_json(), indent=2)
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(["row", *titles, *(f"score {t}" for t in titles[1:])])
+        for n, row in enumerate(aligned.rows, start=1):
+            scores = [
+                f"{x:.3f}" if row.cells[k + 1] and row.cells[0] else ""
+                for k, x in enumerate(row.scores[1:])
+            ]
+            writer.writerow([n, *(_text(cell) for cell in row.cells), *scores])
+        return out.getvalue()
+    if fmt == "md":
+        parts = [f"# {title}\n"]
+        for n, row in enumerate(aligned.rows, start=1):
+            tellers = [t for t, cell in zip(titles, row.cells, strict=True) if cell is not None]
+            parts.append(f"## {n}. told by {', '.join(tellers)}\n")
+            for name, cell in zip(titles, row.cells, strict=True):
+                if cell is not None:
+                    parts.append(f"**{name}**\n\n{_quoted(cell.text)}\n")
+        return "\n".join(parts)
+    rows = []
+    for row in aligned.rows:
+        colours = row_colours(row.links)
+        best: dict[tuple[int, int], float] = {}
+        for link in (link for column in row.links for link in column):
+            best[link.left] = max(best.get(link.left, -1.0), link.score)
+        cells = [
+            _marked_spans(row.cells[0], [(span, n, best[span]) for span, n in colours.items()])
+        ]
+        for k in range(1, len(titles)):
+            spans = [(link.right, colours[link.left], link.score) for link in row.links[k]]
+            cells.append(_marked_spans(row.cells[k], spans))
+        rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+    head = "".join(f"<th>{html.escape(t)}</th>" for t in titles)
+    table = f"<table>\n<tr>{head}</tr>\n" + "\n".join(rows) + "\n</table>"
+    return _html_page(title, table)
 
 
 def _cell(text: str) -> str:

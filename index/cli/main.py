@@ -39,12 +39,14 @@ from index.cli.export import (
     alignment_document,
     comparison_document,
     hits_document,
+    many_document,
     matrix_document,
 )
 from index.cli.output import (
     hit_to_json,
     print_alignment,
     print_hits,
+    print_many_alignment,
     print_report,
     print_story_alignment,
 )
@@ -253,6 +255,12 @@ def _add_story_commands(
     )
     p.add_argument("left", metavar="STORY_A", help="a story, by title or file name")
     p.add_argument("right", metavar="STORY_B", help="another story")
+    p.add_argument(
+        "more",
+        nargs="*",
+        metavar="STORY",
+        help="more stories: each is aligned with STORY_A, all in rows (--json: rows)",
+    )
     p.add_argument(
         "--threshold",
         type=float,
@@ -473,16 +481,26 @@ def _cmd_moment(args: argparse.Namespace) -> int:
 
 
 def _cmd_align(args: argparse.Namespace) -> int:
-    from index.compare.stories import PASSAGE_THRESHOLD, align_stories
+    from index.compare.stories import PASSAGE_THRESHOLD, align_many, align_stories
     from index.search.library import Library
 
     threshold = _threshold(args, PASSAGE_THRESHOLD)
     if threshold is None:
         return EXIT_USAGE
     with Library.open(args.index) as lib:  # stored vectors only: the model is not loaded
-        aligned = align_stories(
-            lib, lib.find_story(args.left), lib.find_story(args.right), threshold=threshold
-        )
+        stories = [lib.find_story(name) for name in (args.left, args.right, *args.more)]
+        if len(stories) > 2:
+            many = align_many(lib, stories, threshold=threshold)
+        else:
+            aligned = align_stories(lib, stories[0], stories[1], threshold=threshold)
+    if len(stories) > 2:
+        if args.format:
+            return _write(many_document(many, args.format), args)
+        if args.json:
+            _dump(many.to_json(), sys.stdout)
+        else:
+            print_many_alignment(many, sys.stdout)
+        return EXIT_OK
     if args.format:
         return _write(alignment_document(aligned, args.format), args)
     if args.json:

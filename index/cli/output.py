@@ -20,7 +20,7 @@ from index.paths import path_text
 if TYPE_CHECKING:
     from index.build.builder import BuildReport
     from index.compare.align import Alignment
-    from index.compare.stories import Side, StoryAlignment
+    from index.compare.stories import ManyAlignment, Side, StoryAlignment
     from index.search.results import Hit, Passage
 
 
@@ -128,6 +128,23 @@ def print_alignment(alignment: Alignment, out: TextIO, width: int = 88) -> None:
             out.write(f"\nOnly in {title}:\n")
         for index in only:
             out.write(block(sentences[index].text, "  - ", "    "))
+
+
+def print_many_alignment(aligned: ManyAlignment, out: TextIO, width: int = 88) -> None:
+    """Row by row: which stories tell it, and each one's first words."""
+    titles = [s.title for s in aligned.stories]
+    out.write("  |  ".join(titles) + "\n")
+    out.write(f"{len(aligned.rows)} row(s), each aligned with {titles[0]}\n")
+    for n, row in enumerate(aligned.rows, start=1):
+        tellers = [t for t, cell in zip(titles, row.cells, strict=True) if cell is not None]
+        out.write(f"\n  {n}. told by {len(tellers)} of {len(titles)}\n")
+        for k, (title, cell) in enumerate(zip(titles, row.cells, strict=True)):
+            if cell is not None:
+                score = f" ({row.scores[k]:.3f})" if k and row.cells[0] else ""
+                opening = textwrap.shorten(
+                    " ".join(cell.text.split()), width - 12, placeholder=" …"
+                )
+                out.write(f"    {title}{score}: {opening}\n")
 
 
 def print_story_alignment(aligned: StoryAlignment, out: TextIO, width: int = 88) -> None:

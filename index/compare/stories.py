@@ -287,3 +287,167 @@ def _side_json(side: Side | None) -> dict[str, Any] | None:
         "text": side.text,
         "passage_ids": list(side.passage_ids),
     }
+
+
+@dataclass(frozen=True)
+class Row:
+    """One stretch of several stories told side by side: the first story's stretch (the one the
+    others are aligned with) and each other story's counterpart, or None where a story does not
+    tell it. Every tuple has one entry per story, the first story first."""
+
+    cells: tuple[Side | None, ...]
+    ranges: tuple[Span, ...]  # passage positions per story (empty where None, at its place)
+    scores: tuple[float, ...]  # cosine of each story's stretch with the first's (0.0: none)
+    links: tuple[tuple[Link, ...], ...]  # sentence links with the first story (first: ())
+
+
+@dataclass(frozen=True)
+class ManyAlignment:
+    """Several stories aligned with the first: rows in reading order of every story, and the
+    alignment of the first story with each other one (its map, its export)."""
+
+    stories: tuple[Story, ...]
+    rows: tuple[Row, ...]
+    pairwise: tuple[StoryAlignment, ...]  # first story against stories[1], stories[2], ...
+
+    def to_json(self) -> dict[str, Any]:
+        """The shape `storylens align A B C… --json` prints for three stories or more."""
+        return {
+            "stories": [{"story": s.title, "story_id": s.id} for s in self.stories],
+            "rows": [
+                {
+                    "cells": [_side_json(cell) for cell in row.cells],
+                    "scores": [round(score, 6) for score in row.scores],
+                    "links": [
+                        [
+                            {
+                                "first": list(k.left),
+                                "other": list(k.right),
+                                "score": round(k.score, 6),
+                            }
+                            for k in links
+                        ]
+                        for links in row.links
+                    ],
+                }
+                for row in self.rows
+            ],
+        }
+
+
+def align_many(
+    library: Library,
+    stories: Sequence[Story],
+    *,
+    threshold: float = PASSAGE_THRESHOLD,
+    sentence_threshold: float = DEFAULT_THRESHOLD,
+) -> ManyAlignment:
+    """Every story of `stories` after the first aligned with the first (align_stories), then
+    merged into rows: a row holds a stretch of the first story and what each other story tells
+    of it; a stretch no story matches with another's is a row of its own. With two stories the
+    rows are the alignment's segments."""
+    first, others = stories[0], list(stories[1:])
+    pairwise = tuple(
+        align_stories(
+            library, first, other, threshold=threshold, sentence_threshold=sentence_threshold
+        )
+        for other in others
+    )
+    vectors = [library.stored_vectors(library.passages(s.id))[0] for s in stories]
+    texts = [library.story_text(s.id) for s in stories]
+    passages = [library.passages(s.id) for s in stories]
+    rows = []
+    reached = [0] * len(stories)  # where each story's column has got to: an empty cell's place
+    for interval, members in _merged_rows(first.passage_count, pairwise):
+        cells: list[Side | None] = []
+        ranges: list[Span] = []
+        scores: list[float] = []
+        links: list[tuple[Link, ...]] = []
+        for column in range(len(stories)):
+            if column == 0:
+                span = interval
+                found: list[Segment] = []
+            else:
+                found = members[column - 1]
+                span = _union([s.right_range for s in found]) if found else (0, 0)
+                if span[1] <= span[0]:
+                    span = (reached[column], reached[column])
+            reached[column] = max(reached[column], span[1])
+            has = span[1] > span[0]
+            cells.append(_side(passages[column][span[0] : span[1]], texts[column]) if has else None)
+            ranges.append(span)
+            links.append(tuple(link for s in found for link in s.links))
+            first_has = interval[1] > interval[0]
+            if column and has and first_has:
+                score = float(
+                    _mean_direction(vectors[0][interval[0] : interval[1]])
+                    @ _mean_direction(vectors[column][span[0] : span[1]])
+                )
+            else:
+                score = 0.0
+            scores.append(score)
+        rows.append(Row(tuple(cells), tuple(ranges), tuple(scores), tuple(links)))
+    return ManyAlignment(tuple(stories), tuple(rows), pairwise)
+
+
+def _merged_rows(
+    length: int, pairwise: Sequence[StoryAlignment]
+) -> list[tuple[Span, list[list[Segment]]]]:
+    """The first story cut into stretches no other story's matched block crosses, each with the
+    segments of every other story that belong to it; and, between them, rows of what other
+    stories tell alone (the first story's span empty there)."""
+    matched = sorted(
+        s.left_range
+        for a in pairwise
+        for s in a.segments
+        if s.left is not None and s.right is not None
+    )
+    intervals: list[list[int]] = []  # overlapping matched blocks merged
+    for a, b in matched:
+        if intervals and a < intervals[-1][1]:
+            intervals[-1][1] = max(intervals[-1][1], b)
+        else:
+            intervals.append([a, b])
+    cuts: list[tuple[Span, bool]] = []  # (interval, matched), covering 0..length in order
+    at = 0
+    for a, b in intervals:
+        if a > at:
+            cuts.append(((at, a), False))
+        cuts.append(((a, b), True))
+        at = b
+    if at < length:
+        cuts.append(((at, length), False))
+    others = len(pairwise)
+    rows: list[tuple[Span, list[list[Segment]]]] = [
+        ((a, b), [[] for _ in range(others)]) for (a, b), _ in cuts
+    ]
+    alone_before: dict[int, list[list[Segment]]] = {}  # row index: segments told before it
+    for k, aligned in enumerate(pairwise):
+        for segment in aligned.segments:
+            a, b = segment.left_range
+            if segment.left is not None and segment.right is not None:
+                row = next(n for n, ((x, y), _) in enumerate(rows) if x <= a and b <= y)
+                rows[row][1][k].append(segment)
+            elif segment.right is not None:  # told by story k alone, at first-story place a
+                inside = next(
+                    (n for n, ((x, y), _) in enumerate(rows) if x < a < y and cuts[n][1]), None
+                )
+                if inside is not None:
+                    rows[inside][1][k].append(segment)
+                    continue
+                place = next((n for n, ((x, _y), _) in enumerate(rows) if x >= a), len(rows))
+                if place < len(rows) and not cuts[place][1] and rows[place][0][0] == a:
+                    place += 1  # after what the first story tells alone there
+                alone_before.setdefault(place, [[] for _ in range(others)])[k].append(segment)
+    merged: list[tuple[Span, list[list[Segment]]]] = []
+    for n in range(len(rows) + 1):
+        if n in alone_before:
+            a = rows[n][0][0] if n < len(rows) else length
+            merged.append(((a, a), alone_before[n]))
+        if n < len(rows):
+            merged.append(rows[n])
+    return merged
+
+
+def _union(spans: Sequence[Span]) -> Span:
+    return min(a for a, _ in spans), max(b for _, b in spans)

@@ -10,7 +10,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from index.compare.stories import align_passage_vectors, align_stories
+from index.compare.stories import align_many, align_passage_vectors, align_stories
 from index.search.library import Library
 from tests.index.cli.test_cli import storylens
 
@@ -127,3 +127,47 @@ def test_align_on_the_command_line(reworked: Library) -> None:
     assert "6 stretch(es) told by both" in said.stdout
     wrong = storylens("align", "sofia-kalejs.txt", "nobody", index=index)
     assert wrong.returncode == 1 and wrong.stderr.startswith("storylens: No story")
+
+
+def test_two_stories_align_in_rows_as_in_segments(reworked: Library) -> None:
+    original = reworked.find_story("sofia-kalejs.txt")
+    draft = reworked.find_story("sofia-kalejs-draft.txt")
+    pair = align_stories(reworked, original, draft)
+    many = align_many(reworked, [original, draft])
+    assert [(r.cells[0], r.cells[1]) for r in many.rows] == [
+        (s.left, s.right) for s in pair.segments
+    ]
+    assert [r.ranges for r in many.rows] == [(s.left_range, s.right_range) for s in pair.segments]
+    assert [r.links[1] for r in many.rows] == [s.links for s in pair.segments]
+    assert [round(r.scores[1], 5) for r in many.rows] == [round(s.score, 5) for s in pair.segments]
+
+
+def test_several_stories_align_with_the_first_in_rows(samples_and_draft: Library) -> None:
+    """Every story's passages appear once, in reading order, down its column; a row's links
+    join sentences inside its cells; the draft's column is its own alignment with the first."""
+    lib = samples_and_draft
+    stories = [
+        lib.find_story("sofia-kalejs.txt"),
+        lib.find_story("sofia-kalejs-draft.txt"),
+        lib.find_story("Sofia Kalmurzaeva"),
+        lib.find_story("Romy Baktybekova"),
+    ]
+    many = align_many(lib, stories)
+    assert [s.id for s in many.stories] == [s.id for s in stories]
+    for column, story in enumerate(stories):
+        told = [p for r in many.rows for p in range(*r.ranges[column])]
+        assert told == list(range(story.passage_count))
+        ids = [i for r in many.rows if r.cells[column] for i in r.cells[column].passage_ids]
+        assert ids == [p.id for p in lib.passages(story.id)]
+    for row in many.rows:
+        assert any(cell is not None for cell in row.cells)
+        for column in range(1, len(stories)):
+            first, other = row.cells[0], row.cells[column]
+            for link in row.links[column]:
+                assert first is not None and first.start <= link.left[0] < first.end
+                assert other is not None and other.start <= link.right[0] < other.end
+    draft_pair = many.pairwise[0]
+    linked = {link for row in many.rows for link in row.links[1]}
+    assert linked == {link for s in draft_pair.segments for link in s.links}
+    payload = many.to_json()
+    assert len(payload["stories"]) == 4 and len(payload["rows"]) == len(many.rows)

@@ -101,3 +101,21 @@ def test_heatmap_on_the_command_line(samples_and_draft: Library, tmp_path: Path)
     assert storylens("heatmap", "--format", "csv", "-o", str(written), index=index).returncode == 0
     assert len(written.read_text("utf-8").splitlines()) == 1 + 10  # every pair of five, once
     assert storylens("heatmap", "-k", "0", index=index).returncode == 2
+
+
+def test_align_several_stories_on_the_command_line(samples_and_draft: Library) -> None:
+    index = samples_and_draft.layout.path
+    names = ("sofia-kalejs.txt", "sofia-kalejs-draft.txt", "Sofia Kalmurzaeva")
+    shown = storylens("align", *names, "--json", index=index)
+    assert shown.returncode == 0, shown.stderr
+    payload = json.loads(shown.stdout)
+    assert [s["story"] for s in payload["stories"]] == [
+        "Sofia Kalejs",
+        "Sofia Kalejs Draft",
+        "Sofia Kalmurzaeva",
+    ]
+    assert all(len(row["cells"]) == 3 for row in payload["rows"])
+    said = storylens("align", *names, index=index)
+    assert "each aligned with Sofia Kalejs" in said.stdout and "told by 3 of 3" in said.stdout
+    page = storylens("align", *names, "--format", "html", index=index)
+    assert page.stdout.count("<th>") == 3 and "<mark" in page.stdout
