@@ -107,12 +107,13 @@ class ComparisonPages(QObject):
         self._show(view)
         return True
 
-    def side_by_side(self, left_story: int, right_story: int) -> bool:
-        """Two whole stories side by side, aligned; False when this build has no such view."""
+    def side_by_side(self, *story_ids: int) -> bool:
+        """Whole stories side by side (two or more, aligned with the first); False when this
+        build has no such view."""
         view = self._view("app.parallel_view", "ParallelView")
         if view is None:
             return False
-        view.show_stories(left_story, right_story)  # type: ignore[attr-defined]
+        view.show_stories(*story_ids)  # type: ignore[attr-defined]
         self._show(view)
         return True
 

@@ -56,6 +56,9 @@ COUNT_ROLE = Qt.ItemDataRole.UserRole + 1  # int: a story's passages, a collecti
 _TOP = 0  # internalId of a collection row; a story row's is its collection's row + 1
 
 
+SIDE_BY_SIDE_MAX = 5  # stories read side by side at once (app/parallel_view.py MAX_STORIES)
+
+
 @dataclass(frozen=True)
 class Removal:
     """What the person asked to remove: the paths to forget, the named collections to forget
@@ -339,7 +342,8 @@ class LibraryView(QWidget):
         add_requested(): the "+" button (add a folder).
         open_requested(object): the Story to read, from its start (Enter or a double click).
         collection_edit_requested(object): a CollectionEdit chosen in the context menu.
-        side_by_side_requested(int, int): two selected stories' ids, to read side by side.
+        side_by_side_requested(object): the ids of two to SIDE_BY_SIDE_MAX selected stories,
+            to read side by side.
         heat_map_requested(object): the ids of the selected stories (three or more) to see on
             the heat map of how close stories are.
     """
@@ -348,7 +352,7 @@ class LibraryView(QWidget):
     add_requested = Signal()
     open_requested = Signal(object)
     collection_edit_requested = Signal(object)
-    side_by_side_requested = Signal(int, int)
+    side_by_side_requested = Signal(object)
     heat_map_requested = Signal(object)
 
     def __init__(self, model: LibraryModel, parent: QWidget | None = None) -> None:
@@ -593,23 +597,27 @@ class _LibraryTree(QTreeView):
         menu.exec(event.globalPos())
 
     def _reading_actions(self, menu: QMenu, chosen: list[Story], *, single_story: bool) -> None:
-        """Read one story from its start, two side by side, or see more on the heat map."""
+        """Read one story from its start; two to SIDE_BY_SIDE_MAX side by side; three or more
+        on the heat map."""
         view = self._view
+        actions = []
         if len(chosen) == 1 and single_story:
-            action = QAction("Read from the start", menu)
-            action.triggered.connect(lambda: view.open_requested.emit(chosen[0]))
-        elif len(chosen) == 2:
-            action = QAction("Read side by side", menu)
-            action.triggered.connect(
-                lambda: view.side_by_side_requested.emit(chosen[0].id, chosen[1].id)
-            )
-        elif len(chosen) > 2:
-            action = QAction(f"Heat map of these {len(chosen)} stories", menu)
-            action.triggered.connect(lambda: view.heat_map_requested.emit([s.id for s in chosen]))
-        else:
-            return
-        menu.addSeparator()
-        menu.addAction(action)
+            read = QAction("Read from the start", menu)
+            read.triggered.connect(lambda: view.open_requested.emit(chosen[0]))
+            actions.append(read)
+        if 2 <= len(chosen) <= SIDE_BY_SIDE_MAX:
+            count = len(chosen)
+            label = "Read side by side" if count == 2 else f"Read these {count} side by side"
+            both = QAction(label, menu)
+            both.triggered.connect(lambda: view.side_by_side_requested.emit([s.id for s in chosen]))
+            actions.append(both)
+        if len(chosen) > 2:
+            pictured = QAction(f"Heat map of these {len(chosen)} stories", menu)
+            pictured.triggered.connect(lambda: view.heat_map_requested.emit([s.id for s in chosen]))
+            actions.append(pictured)
+        if actions:
+            menu.addSeparator()
+            menu.addActions(actions)
 
     def _collections_menu(self, parent: QMenu, chosen: list[Story]) -> QMenu:
         """Add to collection ▸ each collection gathered by hand, and a new one."""

@@ -192,7 +192,7 @@ class MainWindow(QMainWindow):
         self.comparisons.closed.connect(self._comparison_closed)
         self.comparisons.message.connect(lambda text: self.statusBar().showMessage(text, STATUS_MS))
         self.comparisons.export_requested.connect(self.export_results)
-        self.library.side_by_side_requested.connect(self.comparisons.side_by_side)
+        self.library.side_by_side_requested.connect(lambda ids: self.comparisons.side_by_side(*ids))
         self.library.heat_map_requested.connect(self.comparisons.heat_map)
 
     # -- start-up and layout ------------------------------------------------------------------

@@ -1,7 +1,8 @@
-"""Two whole stories side by side, aligned by meaning: one row per stretch that both tell (or
-that one tells alone), scrolled together, the sentences that correspond joined across the
-gutter as in the passage comparison; beside it a map of every passage against every other with
-the alignment's path, to see the whole at once and jump.
+"""Whole stories side by side, aligned by meaning: one row per stretch told by the first story
+and the others (or by some alone), scrolled together, the sentences that correspond in one
+colour across the columns and joined across each gutter as in the passage comparison; beside it
+a map of every passage of the first story against every passage of another with the
+alignment's path, to see the whole at once and jump.
 
 The alignment comes from the engine (index/compare/stories.py) in a worker; rows are painted
 by a delegate from laid-out text documents, so a story of hundreds of passages costs only the
@@ -11,6 +12,7 @@ rows on screen.
 from __future__ import annotations
 
 import html
+import itertools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -43,6 +45,7 @@ from PySide6.QtGui import (
     QTextDocument,
 )
 from PySide6.QtWidgets import (
+    QComboBox,
     QHBoxLayout,
     QLabel,
     QListView,
@@ -63,27 +66,30 @@ from app.side_by_side import SideBySideView
 from app.theme import colors, reading_font
 
 if TYPE_CHECKING:  # the engine loads in workers, after the window is up
-    from index.compare.stories import Segment, Side, StoryAlignment
+    from index.compare.stories import ManyAlignment, Row, Side, StoryAlignment
 
 Index = QModelIndex | QPersistentModelIndex
 
 
-def align_whole_stories(library: Any, left_id: int, right_id: int) -> StoryAlignment:
+MAX_STORIES = 5  # columns that still leave each a readable width on a desktop screen
+
+
+def align_whole_stories(library: Any, story_ids: tuple[int, ...]) -> ManyAlignment:
     """Engine calls: run in a worker."""
-    from index.compare.stories import align_stories
+    from index.compare.stories import align_many
 
     stories = {story.id: story for story in library.stories()}
-    return align_stories(library, stories[left_id], stories[right_id])
+    return align_many(library, [stories[story_id] for story_id in story_ids])
 
 
 class SegmentRows(QAbstractListModel):
-    """The alignment's segments, one row each (the segment itself under UserRole)."""
+    """The alignment's rows (the Row itself under UserRole)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.segments: tuple[Segment, ...] = ()
+        self.segments: tuple[Row, ...] = ()
 
-    def set_segments(self, segments: tuple[Segment, ...]) -> None:
+    def set_segments(self, segments: tuple[Row, ...]) -> None:
         self.beginResetModel()
         self.segments = segments
         self.endResetModel()
@@ -97,21 +103,27 @@ class SegmentRows(QAbstractListModel):
         return self.segments[index.row()]
 
 
+Band = tuple[tuple[float, float], tuple[float, float], int]  # left y, right y, colour
+
+
 @dataclass
 class _Laid:
-    """A row's two texts laid out at one width, with each link's vertical span on each side."""
+    """A row's texts laid out at one width (None where a story does not tell it), and for each
+    gutter the bands to draw across it: a sentence's lines on its left, its counterpart's on
+    its right, and their colour number."""
 
-    left: QTextDocument | None
-    right: QTextDocument | None
-    link_spans: list[tuple[tuple[float, float], tuple[float, float]]]
+    documents: list[QTextDocument | None]
+    bands: list[list[Band]]  # one list per gutter
     height: int
 
 
 class SegmentDelegate(QStyledItemDelegate):
-    """Paints a segment: a caption line (where it is in each story, and its score), then the
-    two stretches in the reading font in two columns with the linked sentences in pair colours
-    and a ribbon across the gutter for each link. A stretch told on one side only is tinted,
-    and the other column says which story does not tell it."""
+    """Paints a row: a caption line per column (where the stretch is in its story, and how
+    close it is to the first story's), then the stretches in the reading font with the linked
+    sentences in their colours (a sentence of the first story and its counterparts share one)
+    and a band across each gutter for each pair of neighbouring counterparts. A stretch the
+    first story does not tell, or that only it tells, is tinted; an empty column says which
+    story does not tell it."""
 
     GUTTER_EM = 3.5
 
@@ -125,16 +137,20 @@ class SegmentDelegate(QStyledItemDelegate):
         """Lay every row out again (a new alignment, a new theme)."""
         self._laid.clear()
 
-    def columns(self, width: int) -> tuple[QRect, QRect, QRect]:
-        """Left text, gutter, right text, in a row of `width` pixels."""
+    def columns(self, width: int) -> list[QRect]:
+        """Each story's column, in a row of `width` pixels (the gutters between them)."""
+        count = max(len(self._view.titles), 2)
         em = self._view.fontMetrics().height()
         gutter = round(em * self.GUTTER_EM)
-        column = max(em * 6, (width - gutter) // 2)
-        return (
-            QRect(0, 0, column, 0),
-            QRect(column, 0, gutter, 0),
-            QRect(column + gutter, 0, column, 0),
-        )
+        column = max(em * 6, (width - gutter * (count - 1)) // count)
+        return [QRect(n * (column + gutter), 0, column, 0) for n in range(count)]
+
+    def gutters(self, width: int) -> list[QRect]:
+        columns = self.columns(width)
+        return [
+            QRect(a.x() + a.width(), 0, b.x() - a.x() - a.width(), 0)
+            for a, b in itertools.pairwise(columns)
+        ]
 
     def laid(self, row: int, width: int) -> _Laid:
         """A row laid out at `width` (rows are laid out again when the width changes)."""
@@ -150,10 +166,9 @@ class SegmentDelegate(QStyledItemDelegate):
         return QSize(width, self.laid(index.row(), width).height)
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
-        segment: Segment = index.data(Qt.ItemDataRole.UserRole)
+        row: Row = index.data(Qt.ItemDataRole.UserRole)
         rect = option.rect
         laid = self.laid(index.row(), rect.width())
-        left, gutter, right = self.columns(rect.width())
         palette: QPalette = option.palette
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
         painter.save()
@@ -164,42 +179,35 @@ class SegmentDelegate(QStyledItemDelegate):
             shade.setAlpha(28)
             painter.fillRect(QRect(0, 0, rect.width(), rect.height()), shade)
         caption = self._view.fontMetrics().height()
-        painter.setPen(QColor(colors().muted))
-        small = self._view.font()
-        painter.setFont(small)
-        for column, side, other in (
-            (left, segment.left, self._view.right_title),
-            (right, segment.right, self._view.left_title),
-        ):
-            if side is not None:
-                painter.drawText(
-                    QRect(column.x() + 8, 2, column.width() - 16, caption),
-                    Qt.AlignmentFlag.AlignLeft,
-                    _passages_text(side, segment, column is left),
-                )
-                if segment.left is None or segment.right is None:
-                    [tint] = only_brushes(palette)
-                    painter.fillRect(
-                        QRect(column.x(), caption, column.width(), rect.height() - caption), tint
-                    )
-            else:
+        painter.setFont(self._view.font())
+        alone = sum(cell is not None for cell in row.cells) == 1 or row.cells[0] is None
+        for n, column in enumerate(self.columns(rect.width())):
+            cell = row.cells[n]
+            painter.setPen(QColor(colors().muted))
+            if cell is None:
                 painter.drawText(
                     QRect(column.x() + 8, caption + 4, column.width() - 16, caption * 2),
                     Qt.AlignmentFlag.AlignLeft | Qt.TextFlag.TextWordWrap,
-                    f"Not told in {self._view.left_title if column is left else other}",
+                    f"Not told in {self._view.titles[n]}",
                 )
-        if segment.left is not None and segment.right is not None:
+                continue
             painter.drawText(
-                QRect(gutter.x(), 2, gutter.width(), caption),
-                Qt.AlignmentFlag.AlignHCenter,
-                f"{segment.score:.2f}",
+                QRect(column.x() + 8, 2, column.width() - 16, caption),
+                Qt.AlignmentFlag.AlignLeft,
+                _caption(row, n),
             )
+            if alone:
+                [tint] = only_brushes(palette)
+                painter.fillRect(
+                    QRect(column.x(), caption, column.width(), rect.height() - caption), tint
+                )
         painter.save()
         painter.translate(0, caption)  # the texts start below the caption line
-        for n, spans in enumerate(laid.link_spans):
-            _ribbon(painter, gutter, spans, pair_colour(n, palette))
+        for gutter, bands in zip(self.gutters(rect.width()), laid.bands, strict=False):
+            for left_y, right_y, colour in bands:
+                _ribbon(painter, gutter, (left_y, right_y), pair_colour(colour, palette))
         painter.restore()
-        for column, document in ((left, laid.left), (right, laid.right)):
+        for column, document in zip(self.columns(rect.width()), laid.documents, strict=False):
             if document is not None:
                 painter.save()
                 painter.translate(column.x(), caption)
@@ -209,38 +217,50 @@ class SegmentDelegate(QStyledItemDelegate):
         painter.drawLine(0, rect.height() - 1, rect.width(), rect.height() - 1)
         painter.restore()
 
-    def _lay_out(self, segment: Segment, width: int) -> _Laid:
-        left_rect, _gutter, right_rect = self.columns(width)
+    def _lay_out(self, row: Row, width: int) -> _Laid:
+        from index.compare.stories import shared_colours  # pure: loads nothing heavy
+
+        columns = self.columns(width)
         palette = self._view.palette()
+        colours = shared_colours(row.links)
+        # Per column: (story range, colour) of each marked sentence. The first story marks each
+        # of its linked sentences once; another marks its counterparts in their colours.
+        marks: list[list[tuple[tuple[int, int], int]]] = [list(colours.items())]
+        marks += [[(link.right, colours[link.left]) for link in links] for links in row.links[1:]]
+        alone = sum(cell is not None for cell in row.cells) == 1 or row.cells[0] is None
         documents: list[QTextDocument | None] = []
-        spans: list[list[tuple[float, float]]] = []
-        for side, column, which in ((segment.left, left_rect, 0), (segment.right, right_rect, 1)):
-            if side is None:
+        places: list[dict[int, tuple[float, float]]] = []  # per column: colour -> its lines
+        for cell, column, its_marks in zip(row.cells, columns, marks, strict=False):
+            if cell is None:
                 documents.append(None)
-                spans.append([])
+                places.append({})
                 continue
             document = QTextDocument()
             document.setDefaultFont(reading_font(self._view.font()))
             document.setDocumentMargin(8)
-            document.setPlainText(side.text)
+            document.setPlainText(cell.text)
             document.setTextWidth(column.width())
-            ranges = [link.right if which else link.left for link in segment.links]
-            for n, (start, end) in enumerate(ranges):
+            for (start, end), colour in its_marks:
                 marked = QTextCharFormat()
-                marked.setBackground(pair_colour(n, palette))
-                _cursor(document, side, start, end).mergeCharFormat(marked)
-            if segment.left is None or segment.right is None:
+                marked.setBackground(pair_colour(colour, palette))
+                _cursor(document, cell, start, end).mergeCharFormat(marked)
+            if alone:
                 quiet = QTextCharFormat()
                 quiet.setForeground(context_colour(palette))
-                _cursor(document, side, side.start, side.end).mergeCharFormat(quiet)
+                _cursor(document, cell, cell.start, cell.end).mergeCharFormat(quiet)
             documents.append(document)
-            spans.append([_span_y(document, side, start, end) for start, end in ranges])
+            places.append(
+                {colour: _span_y(document, cell, start, end) for (start, end), colour in its_marks}
+            )
+        bands = [
+            [(places[n][c], places[n + 1][c], c) for c in sorted(places[n]) if c in places[n + 1]]
+            for n in range(len(places) - 1)
+        ]
         caption = self._view.fontMetrics().height()
         heights = [round(d.size().height()) for d in documents if d is not None]
         empty = caption * 3  # "Not told in …"
         height = caption + max([*heights, empty]) + 6
-        links = list(zip(spans[0], spans[1], strict=False))
-        return _Laid(documents[0], documents[1], links, height)
+        return _Laid(documents, bands, height)
 
 
 def _ribbon(
@@ -298,11 +318,16 @@ def _span_y(document: QTextDocument, side: Side, start: int, end: int) -> tuple[
     return top, max(bottom, top + 1.0)
 
 
-def _passages_text(side: Side, segment: Segment, is_left: bool) -> str:
-    first, last = segment.left_range if is_left else segment.right_range
+def _caption(row: Row, column: int) -> str:
+    """Where a cell's stretch is in its story, and how close it is to the first story's."""
+    first, last = row.ranges[column]
     where = f"passage {first + 1}" if last - first == 1 else f"passages {first + 1} to {last}"
-    told = "" if segment.left is not None and segment.right is not None else " · only here"
-    return where + told
+    tellers = sum(cell is not None for cell in row.cells)
+    if tellers == 1:
+        return where + " · only here"
+    if column and row.cells[0] is not None:
+        return f"{where} · {row.scores[column]:.2f}"
+    return where
 
 
 class SegmentList(QListView):
@@ -359,7 +384,8 @@ class AlignmentMap(QWidget):
         self._image = self._picture(alignment.similarity)
         self.update()
 
-    def set_visible_rows(self, first: int, last: int) -> None:
+    def set_visible(self, first: int, last: int) -> None:
+        """The first story's passages [first, last) on screen (first < 0: none)."""
         self._visible = (first, last)
         self.update()
 
@@ -407,9 +433,8 @@ class AlignmentMap(QWidget):
                 )
         first, last = self._visible
         if first >= 0:
-            segments = self._alignment.segments
-            top = segments[first].left_range[0] * cell_h
-            bottom = max(segments[last].left_range[1] * cell_h, top + 2)
+            top = first * cell_h
+            bottom = max(last * cell_h, top + 2)
             band = QColor(accent)
             band.setAlpha(40)
             painter.fillRect(
@@ -465,10 +490,12 @@ class AlignmentMap(QWidget):
 
 
 class ParallelView(SideBySideView):
-    """Two whole stories in columns, aligned stretch by stretch, with the alignment's map.
+    """Two to MAX_STORIES whole stories in columns, aligned stretch by stretch with the first,
+    and the map of the first against another.
 
-    Keys: F3 / Shift+F3 next / previous stretch told by both, Ctrl+Shift+S swap the stories,
-    Enter read the selected stretch in its story, Esc close (app/side_by_side.py).
+    Keys: F3 / Shift+F3 next / previous stretch the first story shares with another,
+    Ctrl+Shift+S swap the stories (with more than two: the next one first), Enter read the
+    selected stretch in its story, Esc close (app/side_by_side.py).
 
     Signals (and those of SideBySideView: closed, passage_requested, failed):
         aligned(): an alignment is on screen.
@@ -478,44 +505,54 @@ class ParallelView(SideBySideView):
 
     def __init__(self, service: LibraryRunner, parent: QWidget | None = None) -> None:
         super().__init__(service, parent)
-        self._alignment: StoryAlignment | None = None
-        self._stories: tuple[int, int] | None = None
-        self.left_title = self.right_title = ""
+        self._alignment: ManyAlignment | None = None
+        self._stories: tuple[int, ...] | None = None
+        self.titles: list[str] = []
         self._build_ui()
 
     # -- state --------------------------------------------------------------------------------
 
     @property
-    def alignment(self) -> StoryAlignment | None:
+    def alignment(self) -> ManyAlignment | None:
         return self._alignment
 
     @property
-    def stories(self) -> tuple[int, int] | None:
-        """The story ids shown (or being aligned), left then right."""
+    def stories(self) -> tuple[int, ...] | None:
+        """The story ids shown (or being aligned), in column order."""
         return self._stories
+
+    @property
+    def mapped(self) -> int:
+        """The column whose story the map sets against the first (1 unless chosen)."""
+        return max(1, self.map_choice.currentIndex() + 1)
 
     # -- actions ------------------------------------------------------------------------------
 
-    def show_stories(self, left_id: int, right_id: int) -> None:
-        """Align two stories (in a worker) and show them side by side."""
-        self._stories = (left_id, right_id)
+    def show_stories(self, *story_ids: int) -> None:
+        """Align two or more stories with the first (in a worker) and show them in columns."""
+        chosen = tuple(dict.fromkeys(story_ids))[:MAX_STORIES]
+        if len(chosen) < 2:
+            self.status.setText("Choose two different stories to read side by side.")
+            return
+        self._stories = chosen
         self.submit(
-            lambda job: align_whole_stories(job.library, left_id, right_id),
+            lambda job: align_whole_stories(job.library, chosen),
             self._show,
-            "Aligning the two stories…",
+            f"Aligning the {len(chosen)} stories…",
         )
 
     def swap(self) -> None:
+        """Two stories: change sides. More: the next story becomes the first."""
         if self._stories is not None:
-            self.show_stories(self._stories[1], self._stories[0])
+            self.show_stories(*self._stories[1:], self._stories[0])
 
     def step(self, by: int) -> None:
-        """Select the next (by=1) or previous (-1) stretch told by both."""
-        segments = self.rows.model_rows.segments
+        """Select the next (by=1) or previous (-1) stretch the first story shares."""
+        rows = self.rows.model_rows.segments
         here = self.rows.currentIndex().row()
-        order = range(here + 1, len(segments)) if by > 0 else range(here - 1, -1, -1)
+        order = range(here + 1, len(rows)) if by > 0 else range(here - 1, -1, -1)
         for row in order:
-            if segments[row].left is not None and segments[row].right is not None:
+            if _shared(rows[row]):
                 self.go_to(row)
                 return
 
@@ -524,42 +561,46 @@ class ParallelView(SideBySideView):
         self.rows.setCurrentIndex(index)
         self.rows.scrollTo(index, QListView.ScrollHint.PositionAtTop)
 
-    def go_to_passages(self, left: int, right: int) -> None:
-        """The stretch nearest these two passages' place on the map."""
-        segments = self.rows.model_rows.segments
-        if not segments:
+    def go_to_passages(self, first: int, other: int) -> None:
+        """The row nearest these two passages' place on the map (the first story's passage,
+        and the mapped story's)."""
+        rows = self.rows.model_rows.segments
+        if not rows:
             return
+        column = self.mapped
 
-        def distance(segment: Segment) -> float:
-            (a, b), (c, d) = segment.left_range, segment.right_range
-            across = 0 if a <= left < max(b, a + 1) else min(abs(left - a), abs(left - b + 1))
-            down = 0 if c <= right < max(d, c + 1) else min(abs(right - c), abs(right - d + 1))
+        def distance(row: Row) -> float:
+            (a, b), (c, d) = row.ranges[0], row.ranges[column]
+            down = 0 if a <= first < max(b, a + 1) else min(abs(first - a), abs(first - b + 1))
+            across = 0 if c <= other < max(d, c + 1) else min(abs(other - c), abs(other - d + 1))
             return float(across + down)
 
-        self.go_to(min(range(len(segments)), key=lambda row: distance(segments[row])))
+        self.go_to(min(range(len(rows)), key=lambda n: distance(rows[n])))
 
     def read_current(self) -> None:
-        """The selected stretch in its story, in the reader (the left side where both tell it)."""
+        """The selected stretch in its story, in the reader (the first story's, if it tells it)."""
         row = self.rows.currentIndex().row()
         if row < 0:
             return
-        segment = self.rows.model_rows.segments[row]
-        side = segment.left or segment.right
+        side = next((cell for cell in self.rows.model_rows.segments[row].cells if cell), None)
         if side is not None and side.passage_ids:
             self.passage_requested.emit(side.passage_ids[0])
 
     def export_name(self) -> str:
         if self._alignment is None:
             return "storylens-side-by-side.html"
-        return f"{self.left_title} and {self.right_title}.html"
+        return " and ".join(self.titles) + ".html"
 
     def export_document(self, fmt: str) -> str:
         """The alignment on screen as a file (index/cli/export.py); "" when none is."""
-        from index.cli.export import alignment_document
+        from index.cli.export import alignment_document, many_document
 
-        if self._alignment is None:
+        aligned = self._alignment
+        if aligned is None:
             return ""
-        return alignment_document(self._alignment, fmt)  # type: ignore[arg-type]
+        if len(aligned.stories) == 2:
+            return alignment_document(aligned.pairwise[0], fmt)  # type: ignore[arg-type]
+        return many_document(aligned, fmt)  # type: ignore[arg-type]
 
     # -- building -----------------------------------------------------------------------------
 
@@ -568,6 +609,7 @@ class ParallelView(SideBySideView):
         self.title.setTextFormat(Qt.TextFormat.RichText)
         self.summary = QLabel()
         self.summary.setObjectName("muted")
+        self.summary.setWordWrap(True)
         self.status = QLabel()
         self.status.setObjectName("muted")
         self.swap_button = QPushButton("&Swap sides")
@@ -587,12 +629,20 @@ class ParallelView(SideBySideView):
         self.rows.verticalScrollBar().valueChanged.connect(self._scrolled)
         self.map = AlignmentMap()
         self.map.jump_requested.connect(self.go_to_passages)
+        self.map_choice = QComboBox()
+        self.map_choice.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.map_choice.setMinimumContentsLength(8)
+        self.map_choice.setAccessibleName("The story the map sets against the first")
+        self.map_choice.currentIndexChanged.connect(self._map_chosen)
         map_side = QWidget()
         map_layout = QVBoxLayout(map_side)
         map_layout.setContentsMargins(0, 0, 0, 0)
         self.map_caption = QLabel()
         self.map_caption.setObjectName("muted")
         self.map_caption.setWordWrap(True)
+        map_layout.addWidget(self.map_choice)
         map_layout.addWidget(self.map_caption)
         map_layout.addWidget(self.map, 1)
         self.split = QSplitter(Qt.Orientation.Horizontal)
@@ -615,38 +665,46 @@ class ParallelView(SideBySideView):
         )
         self.setFocusProxy(self.rows)
 
-    def _show(self, alignment: StoryAlignment) -> None:
+    def _show(self, alignment: ManyAlignment) -> None:
         self._alignment = alignment
-        self._stories = (alignment.left.id, alignment.right.id)
-        self.left_title, self.right_title = alignment.left.title, alignment.right.title
-        self.title.setText(
-            f"<b>{html.escape(self.left_title)}</b> &nbsp;and&nbsp; "
-            f"<b>{html.escape(self.right_title)}</b>, side by side"
-        )
-        both = [s for s in alignment.segments if s.left is not None and s.right is not None]
-        links = sum(len(s.links) for s in both)
-        left_only = sum(1 for s in alignment.segments if s.right is None)
-        right_only = sum(1 for s in alignment.segments if s.left is None)
-        self.summary.setText(
-            f"{len(both)} stretch{'es' if len(both) != 1 else ''} told by both, "
-            f"{links} matching sentence{'s' if links != 1 else ''}; "
-            f"{left_only} only in {self.left_title}, {right_only} only in {self.right_title}. "
-            "F3: next stretch told by both; double-click or Enter: read it in its story."
-        )
-        self.map_caption.setText(
-            f"Down: {self.left_title}; across: {self.right_title}. Click to go there."
-        )
-        self.status.setText("" if alignment.segments else "These stories have no passages.")
+        self._stories = tuple(s.id for s in alignment.stories)
+        self.titles = [s.title for s in alignment.stories]
+        names = [f"<b>{html.escape(t)}</b>" for t in self.titles]
+        self.title.setText(", ".join(names[:-1]) + f" &nbsp;and&nbsp; {names[-1]}, side by side")
+        self.swap_button.setText("&Swap sides" if len(self.titles) == 2 else "&Next story first")
+        self.summary.setText(_summary(alignment, self.titles))
+        self.status.setText("" if alignment.rows else "These stories have no passages.")
+        self.map_choice.blockSignals(True)
+        self.map_choice.clear()
+        self.map_choice.addItems([f"against {t}" for t in self.titles[1:]])
+        self.map_choice.setToolTip(f"The story the map sets against {self.titles[0]}")
+        self.map_choice.blockSignals(False)
+        self.map_choice.setVisible(len(self.titles) > 2)
         self.delegate.forget()
-        self.rows.model_rows.set_segments(alignment.segments)
-        self.map.set_alignment(alignment)
-        if alignment.segments:
+        self.rows.model_rows.set_segments(alignment.rows)
+        self._map_chosen()
+        if alignment.rows:
             self.go_to(0)
         self._scrolled()
         self.aligned.emit()
 
+    def _map_chosen(self) -> None:
+        if self._alignment is None:
+            return
+        column = self.mapped
+        self.map.set_alignment(self._alignment.pairwise[column - 1])
+        self.map_caption.setText(
+            f"Down: {self.titles[0]}; across: {self.titles[column]}. Click to go there."
+        )
+        self._scrolled()
+
     def _scrolled(self) -> None:
-        self.map.set_visible_rows(*self.rows.visible_rows())
+        first, last = self.rows.visible_rows()
+        rows = self.rows.model_rows.segments
+        if first < 0 or not rows:
+            self.map.set_visible(-1, -1)
+            return
+        self.map.set_visible(rows[first].ranges[0][0], rows[last].ranges[0][1])
 
     def resizeEvent(self, event: Any) -> None:
         super().resizeEvent(event)
@@ -656,5 +714,31 @@ class ParallelView(SideBySideView):
         super().changeEvent(event)
         if event.type() == event.Type.PaletteChange and self._alignment is not None:
             self.delegate.forget()
-            self.map.set_alignment(self._alignment)
+            self._map_chosen()
             self.rows.viewport().update()
+
+
+def _shared(row: Row) -> bool:
+    """The first story tells this stretch, and at least one other story does too."""
+    return row.cells[0] is not None and any(cell is not None for cell in row.cells[1:])
+
+
+def _summary(alignment: ManyAlignment, titles: list[str]) -> str:
+    rows = alignment.rows
+    if len(titles) == 2:
+        both = [r for r in rows if _shared(r)]
+        links = sum(len(r.links[1]) for r in both)
+        first_only = sum(1 for r in rows if r.cells[1] is None)
+        second_only = sum(1 for r in rows if r.cells[0] is None)
+        told = (
+            f"{len(both)} stretch{'es' if len(both) != 1 else ''} told by both, "
+            f"{links} matching sentence{'s' if links != 1 else ''}; "
+            f"{first_only} only in {titles[0]}, {second_only} only in {titles[1]}."
+        )
+    else:
+        everyone = sum(1 for r in rows if all(cell is not None for cell in r.cells))
+        told = (
+            f"{len(rows)} rows, each aligned with {titles[0]}; {everyone} told by all "
+            f"{len(titles)} stories. Same colour: the same sentence of {titles[0]}."
+        )
+    return told + " F3: next shared stretch; double-click or Enter: read it in its story."

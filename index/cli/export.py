@@ -225,16 +225,11 @@ def _marked_spans(side: Side | None, spans: Sequence[tuple[tuple[int, int], int,
     return '<div class="told">' + "".join(parts) + "</div>"
 
 
-def row_colours(links: Sequence[Sequence[Link]]) -> dict[tuple[int, int], int]:
-    """Several stories' row: a colour number for each sentence of the first story linked to
-    any other, in reading order, so a sentence and its counterparts in every column share it."""
-    firsts = sorted({link.left for column in links for link in column})
-    return {span: n for n, span in enumerate(firsts)}
-
-
 def many_document(aligned: ManyAlignment, fmt: Format) -> str:
     """Several stories aligned with the first, row by row: side by side in HTML (each sentence
     of the first story and its counterparts in one colour), in turn elsewhere."""
+    from index.compare.stories import shared_colours
+
     titles = [s.title for s in aligned.stories]
     title = ", ".join(titles[:-1]) + f" and {titles[-1]}, aligned"
     if fmt == "json":
@@ -261,7 +256,7 @@ def many_document(aligned: ManyAlignment, fmt: Format) -> str:
         return "\n".join(parts)
     rows = []
     for row in aligned.rows:
-        colours = row_colours(row.links)
+        colours = shared_colours(row.links)
         best: dict[tuple[int, int], float] = {}
         for link in (link for column in row.links for link in column):
             best[link.left] = max(best.get(link.left, -1.0), link.score)

@@ -335,6 +335,13 @@ class ManyAlignment:
         }
 
 
+def shared_colours(links: Sequence[Sequence[Link]]) -> dict[Span, int]:
+    """A row's colour numbers: one for each sentence of the first story linked to any other
+    story, in reading order, so a sentence and its counterparts in every column share one."""
+    firsts = sorted({link.left for column in links for link in column})
+    return {span: n for n, span in enumerate(firsts)}
+
+
 def align_many(
     library: Library,
     stories: Sequence[Story],

@@ -120,7 +120,7 @@ def test_heat_map_then_a_pair_side_by_side_then_export_and_back(
     both = window.pages.currentWidget()
     assert both is not heat
     qtbot.waitUntil(lambda: both.alignment is not None, timeout=READY_MS)
-    assert (both.alignment.left.id, both.alignment.right.id) == (first.id, second.id)
+    assert [s.id for s in both.alignment.stories] == [first.id, second.id]
     target = tmp_path / "side by side.html"
     # The platform's save dialog cannot run offscreen; what it would return is given.
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *_args: (str(target), ""))
@@ -139,7 +139,7 @@ def test_two_stories_chosen_in_the_library_open_side_by_side(
 ) -> None:
     window = open_window(library_copy)
     stories = window.stories.stories()
-    window.library.side_by_side_requested.emit(stories[0].id, stories[1].id)
+    window.library.side_by_side_requested.emit([stories[0].id, stories[1].id])
     both = window.pages.currentWidget()
     qtbot.waitUntil(lambda: getattr(both, "alignment", None) is not None, timeout=READY_MS)
     assert both.stories == (stories[0].id, stories[1].id)
@@ -156,10 +156,7 @@ def test_storylens_side_by_side_opens_the_two_stories_when_the_library_is_open(
     qtbot.waitUntil(lambda: window.comparisons.showing, timeout=READY_MS)
     both = window.pages.currentWidget()
     qtbot.waitUntil(lambda: both.alignment is not None, timeout=READY_MS)
-    assert (both.alignment.left.title, both.alignment.right.title) == (
-        "Sofia Kalejs",
-        "Camilla Roche",
-    )
+    assert [s.title for s in both.alignment.stories] == ["Sofia Kalejs", "Camilla Roche"]
     window.comparisons.close()
     window.open_side_by_side_when_ready("Sofia Kalejs", "Nobody")
     with qtbot.waitSignal(window.service.library_changed, timeout=READY_MS):

@@ -15,7 +15,7 @@ from app.heat_map_view import HeatMapView
 from app.parallel_view import ParallelView
 from app.service import LibraryService
 from index import Embedder, Library
-from index.compare.stories import align_stories
+from index.compare.stories import align_many, align_stories
 from index.compare.story_matrix import story_matrix
 from tests.app.conftest import start
 
@@ -48,15 +48,15 @@ def view(qtbot: QtBot, service: LibraryService) -> ParallelView:
     return shown
 
 
-def aligned_in(view: ParallelView, qtbot: QtBot, left: int, right: int) -> None:
+def aligned_in(view: ParallelView, qtbot: QtBot, *story_ids: int) -> None:
     with qtbot.waitSignal(view.aligned, timeout=WAIT_MS):
-        view.show_stories(left, right)
+        view.show_stories(*story_ids)
 
 
-def gutter_ink(view: ParallelView, row: int) -> int:
+def gutter_ink(view: ParallelView, row: int, which: int = 0) -> int:
     """Pixels in a row's gutter that are not the row's background: the ribbons drawn."""
     rect = view.rows.visualRect(view.rows.model_rows.index(row))
-    _left, gutter, _right = view.delegate.columns(rect.width())
+    gutter = view.delegate.gutters(rect.width())[which]
     image: QImage = view.rows.viewport().grab().toImage()
     background = image.pixelColor(QPoint(gutter.x() + 2, rect.bottom() - 3))
     caption = view.fontMetrics().height() + 2
@@ -75,16 +75,19 @@ def test_the_rows_are_the_engines_alignment_with_links_across(
     aligned_in(view, qtbot, left.id, right.id)
     truth = align_stories(lib, left, right)
     assert view.alignment is not None
-    assert view.rows.model_rows.segments == truth.segments
+    rows = view.rows.model_rows.segments
+    assert [(r.cells[0], r.cells[1], r.links[1]) for r in rows] == [
+        (s.left, s.right, s.links) for s in truth.segments
+    ]
     assert view.map.area().height() > 0
     both = [s for s in truth.segments if s.left and s.right]
     assert f"{len(both)} stretch" in view.summary.text()
-    # Every link of the first row has a span on each side, and the gutter is drawn on.
+    # Every link of the first row has a band across the gutter, and the gutter is drawn on.
     first = truth.segments[0]
     assert first.links
     laid = view.delegate.laid(0, view.rows.viewport().width())
-    assert len(laid.link_spans) == len(first.links)
-    assert all(bottom > top for side in laid.link_spans for top, bottom in side)
+    assert len(laid.bands[0]) == len(first.links)
+    assert all(bottom > top for band in laid.bands[0] for top, bottom in band[:2])
     assert gutter_ink(view, 0) > 50
 
 
@@ -107,7 +110,7 @@ def test_a_stretch_told_on_one_side_only_has_no_links(
     qtbot.waitUntil(lambda: view.rows.visualRect(view.rows.model_rows.index(row)).top() >= 0)
     assert gutter_ink(view, row) == 0
     laid = view.delegate.laid(row, view.rows.viewport().width())
-    assert (laid.left is None) != (laid.right is None)
+    assert sum(document is None for document in laid.documents) == 1
 
 
 def test_the_map_steps_swap_and_reading(view: ParallelView, qtbot: QtBot, lib: Library) -> None:
@@ -126,13 +129,47 @@ def test_the_map_steps_swap_and_reading(view: ParallelView, qtbot: QtBot, lib: L
     assert view.rows.currentIndex().row() == 1
     with qtbot.waitSignal(view.passage_requested, timeout=1000) as opened:
         qtbot.keyClick(view.rows, Qt.Key.Key_Return)
-    assert opened.args == [segments[1].left.passage_ids[0]]  # type: ignore[union-attr]
+    assert opened.args == [segments[1].cells[0].passage_ids[0]]  # type: ignore[union-attr]
     with qtbot.waitSignal(view.aligned, timeout=WAIT_MS):
         view.swap()
     assert view.stories == (right.id, left.id)
-    assert view.alignment is not None and view.alignment.left.id == right.id
+    assert view.alignment is not None and view.alignment.stories[0].id == right.id
     html = view.export_document("html")
     assert "Sofia Kalmurzaeva and Sofia Kalejs, aligned" in html and "<mark" in html
+
+
+def test_three_stories_in_columns_share_colours_across_every_gutter(
+    view: ParallelView, qtbot: QtBot, lib: Library
+) -> None:
+    """Each other story is aligned with the first; a sentence of the first and its
+    counterparts share a colour, and bands join neighbouring counterparts across both gutters."""
+    stories = [lib.find_story(t) for t in ("Sofia Kalejs", "Sofia Kalmurzaeva", "Camilla Roche")]
+    aligned_in(view, qtbot, *(s.id for s in stories))
+    truth = align_many(lib, stories)
+    assert view.rows.model_rows.segments == truth.rows
+    assert view.titles == [s.title for s in stories]
+    assert "told by all 3 stories" in view.summary.text()
+    assert view.map_choice.isVisible() and view.map_choice.count() == 2
+    # A row the three tell with a sentence of the first linked in both others.
+    row = next(
+        n
+        for n, r in enumerate(truth.rows)
+        if {k.left for k in r.links[1]} & {k.left for k in r.links[2]}
+    )
+    view.go_to(row)
+    qtbot.waitUntil(lambda: view.rows.visualRect(view.rows.model_rows.index(row)).top() >= 0)
+    laid = view.delegate.laid(row, view.rows.viewport().width())
+    shared = {k.left for k in truth.rows[row].links[1]} & {k.left for k in truth.rows[row].links[2]}
+    assert len(laid.bands[1]) == len(shared) >= 1
+    assert gutter_ink(view, row, which=1) > 20
+    # The map sets the first story against the one chosen.
+    view.map_choice.setCurrentIndex(1)
+    assert view.map._alignment is truth.pairwise[1] or view.map._alignment.right.id == stories[2].id
+    page = view.export_document("html")
+    assert page.count("<th>") == 3
+    with qtbot.waitSignal(view.aligned, timeout=WAIT_MS):
+        view.swap()
+    assert view.stories == (stories[1].id, stories[2].id, stories[0].id)
 
 
 def test_the_heat_map_shows_the_engines_matrix_and_opens_a_pair(
