@@ -32,7 +32,7 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 from index.cli.export import (
     FORMATS,
@@ -58,6 +58,7 @@ if TYPE_CHECKING:
     from index.search.results import Hit
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+T = TypeVar("T")
 
 
 def main(
@@ -459,13 +460,9 @@ def _cmd_compare(args: argparse.Namespace) -> int:
         alignment = align_passages(
             lib, lib.passage(args.left), lib.passage(args.right), threshold=threshold
         )
-    if args.format:
-        return _write(comparison_document(alignment, args.format), args)
-    if args.json:
-        _dump(alignment.to_json(), sys.stdout)
-    else:
-        print_alignment(alignment, sys.stdout)
-    return EXIT_OK
+    return _answer_as_asked(
+        args, comparison_document, alignment, alignment.to_json, print_alignment
+    )
 
 
 def _cmd_moment(args: argparse.Namespace) -> int:
@@ -494,19 +491,27 @@ def _cmd_align(args: argparse.Namespace) -> int:
         else:
             aligned = align_stories(lib, stories[0], stories[1], threshold=threshold)
     if len(stories) > 2:
-        if args.format:
-            return _write(many_document(many, args.format), args)
-        if args.json:
-            _dump(many.to_json(), sys.stdout)
-        else:
-            print_many_alignment(many, sys.stdout)
-        return EXIT_OK
+        return _answer_as_asked(args, many_document, many, many.to_json, print_many_alignment)
+    return _answer_as_asked(
+        args, alignment_document, aligned, aligned.to_json, print_story_alignment
+    )
+
+
+def _answer_as_asked(
+    args: argparse.Namespace,
+    document: Callable[[T, Any], str],
+    answer: T,
+    payload: Callable[[], dict[str, Any]],
+    show: Callable[[T, TextIO], None],
+) -> int:
+    """An answer as the command line asked for it: a document (--format, to -o FILE or
+    stdout), JSON (--json), or text."""
     if args.format:
-        return _write(alignment_document(aligned, args.format), args)
+        return _write(document(answer, args.format), args)
     if args.json:
-        _dump(aligned.to_json(), sys.stdout)
+        _dump(payload(), sys.stdout)
     else:
-        print_story_alignment(aligned, sys.stdout)
+        show(answer, sys.stdout)
     return EXIT_OK
 
 

@@ -15,6 +15,7 @@ from app.main import create_window
 from app.main_window import MainWindow
 from app.service import LibraryService
 from app.settings import Settings
+from index import Library
 
 QUERY = "her dad, long gone from her life, turns up after the show to say sorry"
 POOL_WAIT_MS = 60_000
@@ -61,6 +62,28 @@ def start(qtbot: QtBot, service: LibraryService, timeout: int = READY_MS) -> Non
     with qtbot.waitSignal(service.library_changed, timeout=timeout):
         service.start()
     qtbot.waitUntil(lambda: not service.model_loading, timeout=timeout)
+
+
+@pytest.fixture
+def seed_service(qtbot: QtBot, seed_index: Path, embedder: object) -> Iterator[LibraryService]:
+    """A started service on the sample stories' index, for a view tested on its own."""
+    from index import Embedder
+
+    assert isinstance(embedder, Embedder)
+    running = LibraryService(seed_index, embedder=embedder)
+    start(qtbot, running)
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="module")
+def seed_library(seed_index: Path, embedder: object) -> Iterator[Library]:
+    """The sample stories' index read directly, to check what a view shows."""
+    from index import Embedder
+
+    assert isinstance(embedder, Embedder)
+    with Library.open(seed_index, embedder=embedder) as library:
+        yield library
 
 
 OpenWindow = Callable[..., MainWindow]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,18 +16,13 @@ from app.service import LibraryService
 from app.settings import Theme
 from app.theme import apply_theme, contrast_ratio
 from index import Embedder, Library, Passage
-from tests.app.conftest import start
 
 WAIT_MS = 60_000
 
 
 @pytest.fixture
-def service(qtbot: QtBot, seed_index: Path, embedder: object) -> Iterator[LibraryService]:
-    assert isinstance(embedder, Embedder)
-    running = LibraryService(seed_index, embedder=embedder)
-    start(qtbot, running, WAIT_MS)
-    yield running
-    running.stop()
+def service(seed_service: LibraryService) -> LibraryService:
+    return seed_service
 
 
 @pytest.fixture(scope="module")

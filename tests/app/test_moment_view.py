@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
@@ -12,28 +9,20 @@ from pytestqt.qtbot import QtBot
 
 from app.moment_view import MomentView
 from app.service import LibraryService
-from index import Embedder, Library
+from index import Library
 from index.compare.align import same_moment
-from tests.app.conftest import start
 
 WAIT_MS = 60_000
 
 
 @pytest.fixture
-def service(qtbot: QtBot, seed_index: Path, embedder: object) -> Iterator[LibraryService]:
-    assert isinstance(embedder, Embedder)
-    running = LibraryService(seed_index, embedder=embedder)
-    start(qtbot, running, WAIT_MS)
-    yield running
-    running.stop()
+def service(seed_service: LibraryService) -> LibraryService:
+    return seed_service
 
 
 @pytest.fixture(scope="module")
-def lib(seed_index: Path, embedder: object) -> Iterator[Library]:
-    """The engine read directly, to check what the view shows."""
-    assert isinstance(embedder, Embedder)
-    with Library.open(seed_index, embedder=embedder) as library:
-        yield library
+def lib(seed_library: Library) -> Library:
+    return seed_library
 
 
 @pytest.fixture

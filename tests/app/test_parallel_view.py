@@ -3,9 +3,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QColor, QImage
@@ -14,28 +11,21 @@ from pytestqt.qtbot import QtBot
 from app.heat_map_view import HeatMapView
 from app.parallel_view import ParallelView
 from app.service import LibraryService
-from index import Embedder, Library
+from index import Library
 from index.compare.stories import align_many, align_stories
 from index.compare.story_matrix import story_matrix
-from tests.app.conftest import start
 
 WAIT_MS = 60_000
 
 
 @pytest.fixture
-def service(qtbot: QtBot, seed_index: Path, embedder: object) -> Iterator[LibraryService]:
-    assert isinstance(embedder, Embedder)
-    running = LibraryService(seed_index, embedder=embedder)
-    start(qtbot, running, WAIT_MS)
-    yield running
-    running.stop()
+def service(seed_service: LibraryService) -> LibraryService:
+    return seed_service
 
 
 @pytest.fixture(scope="module")
-def lib(seed_index: Path, embedder: object) -> Iterator[Library]:
-    assert isinstance(embedder, Embedder)
-    with Library.open(seed_index, embedder=embedder) as library:
-        yield library
+def lib(seed_library: Library) -> Library:
+    return seed_library
 
 
 @pytest.fixture

@@ -7,12 +7,19 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from index.build.builder import build_index
 from index.embed.model import Embedder
 from index.search.library import Library
 from tests.conftest import SEEDS
+
+
+def unit_vectors(rng: np.random.Generator, n: int, dimension: int) -> np.ndarray:
+    """`n` random unit vectors: passages that tell nothing alike."""
+    vectors = rng.standard_normal((n, dimension)).astype(np.float32)
+    return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
 
 
 def write_reworked_draft(folder: Path) -> None:

@@ -13,13 +13,13 @@ from hypothesis import strategies as st
 from index.compare.stories import align_many, align_passage_vectors, align_stories
 from index.search.library import Library
 from tests.index.cli.test_cli import storylens
+from tests.index.compare.conftest import unit_vectors
 
 DIMENSION = 64
 
 
 def unit(rng: np.random.Generator, n: int) -> np.ndarray:
-    vectors = rng.standard_normal((n, DIMENSION)).astype(np.float32)
-    return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+    return unit_vectors(rng, n, DIMENSION)
 
 
 def test_deleted_inserted_split_and_moved_passages_are_found() -> None:

@@ -12,13 +12,13 @@ from hypothesis import strategies as st
 from index.compare.story_matrix import clustered_order, story_matrix, story_similarities
 from index.search.library import Library
 from tests.index.cli.test_cli import storylens
+from tests.index.compare.conftest import unit_vectors
 
 DIMENSION = 32
 
 
 def unit(rng: np.random.Generator, n: int) -> np.ndarray:
-    vectors = rng.standard_normal((n, DIMENSION)).astype(np.float32)
-    return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+    return unit_vectors(rng, n, DIMENSION)
 
 
 def test_a_story_that_retells_half_of_another_covers_half_of_the_two() -> None:
