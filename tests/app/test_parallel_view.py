@@ -19,18 +19,8 @@ WAIT_MS = 60_000
 
 
 @pytest.fixture
-def service(seed_service: LibraryService) -> LibraryService:
-    return seed_service
-
-
-@pytest.fixture(scope="module")
-def lib(seed_library: Library) -> Library:
-    return seed_library
-
-
-@pytest.fixture
-def view(qtbot: QtBot, service: LibraryService) -> ParallelView:
-    shown = ParallelView(service)
+def view(qtbot: QtBot, seed_service: LibraryService) -> ParallelView:
+    shown = ParallelView(seed_service)
     qtbot.addWidget(shown)
     shown.resize(1200, 700)
     shown.show()
@@ -59,11 +49,14 @@ def gutter_ink(view: ParallelView, row: int, which: int = 0) -> int:
 
 
 def test_the_rows_are_the_engines_alignment_with_links_across(
-    view: ParallelView, qtbot: QtBot, lib: Library
+    view: ParallelView, qtbot: QtBot, seed_library: Library
 ) -> None:
-    left, right = lib.find_story("Sofia Kalejs"), lib.find_story("Sofia Kalmurzaeva")
+    left, right = (
+        seed_library.find_story("Sofia Kalejs"),
+        seed_library.find_story("Sofia Kalmurzaeva"),
+    )
     aligned_in(view, qtbot, left.id, right.id)
-    truth = align_stories(lib, left, right)
+    truth = align_stories(seed_library, left, right)
     assert view.alignment is not None
     rows = view.rows.model_rows.segments
     assert [(r.cells[0], r.cells[1], r.links[1]) for r in rows] == [
@@ -82,13 +75,13 @@ def test_the_rows_are_the_engines_alignment_with_links_across(
 
 
 def test_a_stretch_told_on_one_side_only_has_no_links(
-    view: ParallelView, qtbot: QtBot, lib: Library
+    view: ParallelView, qtbot: QtBot, seed_library: Library
 ) -> None:
-    stories = lib.stories()
+    stories = seed_library.stories()
     pairs = [(a, b) for a in stories for b in stories if a.id < b.id]
     found = None
     for a, b in pairs:
-        segments = align_stories(lib, a, b).segments
+        segments = align_stories(seed_library, a, b).segments
         row = next((n for n, s in enumerate(segments) if s.left is None or s.right is None), None)
         if row is not None:
             found = (a, b, row)
@@ -103,8 +96,13 @@ def test_a_stretch_told_on_one_side_only_has_no_links(
     assert sum(document is None for document in laid.documents) == 1
 
 
-def test_the_map_steps_swap_and_reading(view: ParallelView, qtbot: QtBot, lib: Library) -> None:
-    left, right = lib.find_story("Sofia Kalejs"), lib.find_story("Sofia Kalmurzaeva")
+def test_the_map_steps_swap_and_reading(
+    view: ParallelView, qtbot: QtBot, seed_library: Library
+) -> None:
+    left, right = (
+        seed_library.find_story("Sofia Kalejs"),
+        seed_library.find_story("Sofia Kalmurzaeva"),
+    )
     aligned_in(view, qtbot, left.id, right.id)
     segments = view.rows.model_rows.segments
     # A click on the map's bottom-right corner goes to the last stretch.
@@ -129,13 +127,15 @@ def test_the_map_steps_swap_and_reading(view: ParallelView, qtbot: QtBot, lib: L
 
 
 def test_three_stories_in_columns_share_colours_across_every_gutter(
-    view: ParallelView, qtbot: QtBot, lib: Library
+    view: ParallelView, qtbot: QtBot, seed_library: Library
 ) -> None:
     """Each other story is aligned with the first; a sentence of the first and its
     counterparts share a colour, and bands join neighbouring counterparts across both gutters."""
-    stories = [lib.find_story(t) for t in ("Sofia Kalejs", "Sofia Kalmurzaeva", "Camilla Roche")]
+    stories = [
+        seed_library.find_story(t) for t in ("Sofia Kalejs", "Sofia Kalmurzaeva", "Camilla Roche")
+    ]
     aligned_in(view, qtbot, *(s.id for s in stories))
-    truth = align_many(lib, stories)
+    truth = align_many(seed_library, stories)
     assert view.rows.model_rows.segments == truth.rows
     assert view.titles == [s.title for s in stories]
     assert "told by all 3 stories" in view.summary.text()
@@ -163,16 +163,16 @@ def test_three_stories_in_columns_share_colours_across_every_gutter(
 
 
 def test_the_heat_map_shows_the_engines_matrix_and_opens_a_pair(
-    qtbot: QtBot, service: LibraryService, lib: Library
+    qtbot: QtBot, seed_service: LibraryService, seed_library: Library
 ) -> None:
-    view = HeatMapView(service)
+    view = HeatMapView(seed_service)
     qtbot.addWidget(view)
     view.resize(1000, 600)
     view.show()
     qtbot.waitExposed(view)
     with qtbot.waitSignal(view.shown, timeout=WAIT_MS):
         view.show_map()
-    truth = story_matrix(lib)
+    truth = story_matrix(seed_library)
     matrix = view.map.matrix
     assert matrix is not None
     assert [s.id for s in matrix.stories] == [s.id for s in truth.stories]
