@@ -65,6 +65,7 @@ def check_window(index_dir: Path, embedder: Embedder) -> str:
             if top.story_title != EXPECTED_STORY:
                 raise WindowCheckFailed(f"the window's first result is {top.story_title!r}")
             pairs = _compare_bows(window)
+            rows = _side_by_side(window)
         finally:
             window.close()
             QThreadPool.globalInstance().waitForDone(WAIT_MS)
@@ -73,7 +74,8 @@ def check_window(index_dir: Path, embedder: Embedder) -> str:
     return (
         f"window open on {len(stories)} stories in {shown:.2f} s; its search shows "
         f"{top.story_title}, passage {top.ordinal + 1} first; its comparison of the bows "
-        f"shows {len(pairs)} matched sentence pairs"
+        f"shows {len(pairs)} matched sentence pairs; the two stories side by side, "
+        f"{rows} rows"
     )
 
 
@@ -108,6 +110,20 @@ def _compare_bows(window: Any) -> list[tuple[str, str]]:
         raise WindowCheckFailed("the comparison of the two bows shows no matched sentences")
     window.comparisons.close()
     return pairs
+
+
+def _side_by_side(window: Any) -> int:
+    """Open the two bow stories side by side (whole stories, aligned); the rows it shows."""
+    by_title = {story.title: story.id for story in window.stories.stories()}
+    if not window.comparisons.side_by_side(*(by_title[title] for title in BOW_STORIES)):
+        raise WindowCheckFailed("this build has no side-by-side view")
+    view = window.pages.currentWidget()
+    _wait(view.aligned, lambda: None, failed=view.failed)
+    rows = view.rows.model_rows.rowCount()
+    if not rows:
+        raise WindowCheckFailed("the two stories side by side show no rows")
+    window.comparisons.close()
+    return int(rows)
 
 
 def _quiet_offscreen(_kind: QtMsgType, _context: QMessageLogContext, message: str) -> None:
