@@ -10,7 +10,13 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from index.compare.stories import align_many, align_passage_vectors, align_stories
+from index.compare.stories import (
+    Segment,
+    Side,
+    align_many,
+    align_passage_vectors,
+    align_stories,
+)
 from index.search.library import Library
 from tests.index.cli.test_cli import storylens
 from tests.index.compare.conftest import unit_vectors
@@ -171,3 +177,73 @@ def test_several_stories_align_with_the_first_in_rows(samples_and_draft: Library
     assert linked == {link for s in draft_pair.segments for link in s.links}
     payload = many.to_json()
     assert len(payload["stories"]) == 4 and len(payload["rows"]) == len(many.rows)
+
+
+def _segments_of(blocks: list[tuple[tuple[int, int], tuple[int, int]]]) -> tuple[Segment, ...]:
+    """Segments shaped as align_stories makes them from blocks (texts left out)."""
+
+    def side(a: int, b: int) -> Side | None:
+        return Side(a, b, "", tuple(range(a, b))) if b > a else None
+
+    return tuple(
+        Segment(side(a, b), side(c, d), 0.5 if b > a and d > c else 0.0, (), (a, b), (c, d))
+        for (a, b), (c, d) in blocks
+    )
+
+
+def _retold(first: np.ndarray, edits: list[int], rng: np.random.Generator) -> np.ndarray:
+    """Another story made from `first` by one edit per passage: 0 keep it, 1 drop it, 2 put a
+    passage of its own before it, 3 tell it together with the next one (one merged passage)."""
+    told: list[np.ndarray] = []
+    i = 0
+    while i < len(first):
+        edit = edits[i % len(edits)] if edits else 0
+        if edit == 1:
+            i += 1
+            continue
+        if edit == 2:
+            told.append(unit(rng, 1)[0])
+        if edit == 3 and i + 1 < len(first):
+            both = first[i] + first[i + 1]
+            told.append(both / np.linalg.norm(both))
+            i += 2
+            continue
+        told.append(first[i])
+        i += 1
+    return np.array(told, dtype=np.float32).reshape(-1, first.shape[1])
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    n=st.integers(0, 12),
+    others=st.lists(st.lists(st.integers(0, 3), max_size=12), min_size=1, max_size=3),
+    seed=st.integers(0, 10_000),
+)
+def test_rows_of_several_alignments_keep_every_story_in_order(
+    n: int, others: list[list[int]], seed: int
+) -> None:
+    """Whatever the retellings (passages kept, dropped, added, merged): down every column each
+    story's passages come once and in order, every matched block sits whole in one row, and
+    the first story's rows never overlap."""
+    from index.compare.stories import StoryAlignment, _merged_rows
+    from index.search.results import Story
+
+    rng = np.random.default_rng(seed)
+    first = unit(rng, n)
+    pairwise = []
+    for edits in others:
+        other = _retold(first, edits, rng)
+        blocks = align_passage_vectors(first, other)
+        story = Story(1, "other", "", len(other), "txt")
+        pairwise.append(StoryAlignment(story, story, _segments_of(blocks)))
+    rows = _merged_rows(n, pairwise)
+    assert [p for (a, b), _ in rows for p in range(a, b)] == list(range(n))
+    for k, aligned in enumerate(pairwise):
+        placed = [s for _, members in rows for s in members[k]]
+        told = [s for s in aligned.segments if s.right is not None]
+        assert placed == told  # each once, in reading order
+        for (a, b), members in rows:
+            for segment in members[k]:
+                if segment.left is not None:
+                    x, y = segment.left_range
+                    assert a <= x and y <= b
