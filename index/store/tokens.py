@@ -245,7 +245,8 @@ def write_token_codes(
         at += len(rows)
     if at != total:
         raise IndexCorrupt(f"Internal mismatch: {at} token codes written, {total} expected.")
-    codes.flush()
+    # No msync here: it holds the GIL for the whole write-back, stalling the window's event
+    # loop, and publishing the generation fsyncs every file anyway.
     del codes
     np.save(
         generation / TABLE_NAME,
