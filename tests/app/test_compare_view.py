@@ -214,13 +214,17 @@ def test_escape_closes(view: CompareView, qtbot: QtBot) -> None:
 
 
 def drag_enter(pane: QWidget, mime: QMimeData) -> bool:
-    event = QDragEnterEvent(
-        QPointF(pane.width() / 2, pane.height() / 2),
+    at = QPointF(pane.width() / 2, pane.height() / 2)
+    how = (
         Qt.DropAction.CopyAction,
         mime,
         Qt.MouseButton.LeftButton,
         Qt.KeyboardModifier.NoModifier,
     )
+    try:
+        event = QDragEnterEvent(at, *how)  # PySide6 6.12 on
+    except TypeError:
+        event = QDragEnterEvent(at.toPoint(), *how)  # before 6.12 it takes a QPoint
     event.ignore()
     QApplication.sendEvent(pane, event)
     return event.isAccepted()
