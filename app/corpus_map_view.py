@@ -15,6 +15,7 @@ import shiboken6
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QColor,
+    QImage,
     QMouseEvent,
     QPainter,
     QPaintEvent,
@@ -95,17 +96,21 @@ class PointMap(QWidget):
         self._drag: QPointF | None = None
         self._dragged = False
         self._hover = -1
+        self._layer: QImage | None = None  # every point, drawn once per view (_points_layer)
+        self._pixels = np.zeros((0, 0, 4), dtype=np.uint8)
+        self._marked = np.zeros(0, dtype=np.int64)  # the points of the search's results
         self.setMouseTracking(True)
         self.setMinimumSize(240, 240)
         self.setAccessibleName("Map of every passage of the library")
 
     def set_answer(self, answer: MapAnswer) -> None:
         self.answer = answer
-        counts: dict[int, int] = {}
-        for story_id in answer.atlas.story_ids.tolist():
-            counts[story_id] = counts.get(story_id, 0) + 1
+        stories, sizes = np.unique(answer.atlas.story_ids, return_counts=True)
+        counts = dict(zip(stories.tolist(), sizes.tolist(), strict=True))
         ranked = sorted(counts, key=lambda s: (-counts[s], s))
         self.colour_of = {story_id: story_colour(n) for n, story_id in enumerate(ranked)}
+        wanted = set(answer.hit_ids)
+        self._marked = np.flatnonzero([int(p) in wanted for p in answer.atlas.passage_ids])
         self.reset_view()
 
     def reset_view(self) -> None:
@@ -118,7 +123,7 @@ class PointMap(QWidget):
             self._view = QRectF(
                 float(x0) - pad, float(y0) - pad, float(x1 - x0) + 2 * pad, float(y1 - y0) + 2 * pad
             )
-        self.update()
+        self._view_changed()
 
     def to_screen(self, points: np.ndarray) -> np.ndarray:
         """Plane coordinates to pixels (y upwards on the plane, downwards on screen)."""
@@ -138,30 +143,26 @@ class PointMap(QWidget):
         nearest = int(np.argmin(distances))
         return nearest if distances[nearest] <= HOVER_PX**2 else -1
 
+    def radius(self) -> int:
+        count = len(self.answer.atlas.points) if self.answer else 0
+        return 4 if count < 1000 else 3 if count < 5000 else 2
+
     def paintEvent(self, _event: QPaintEvent) -> None:
         painter = QPainter(self)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.fillRect(self.rect(), self.palette().color(QPalette.ColorRole.Base))
+        if self._layer is None or self._layer.size() != self.size():
+            self._layer = self._points_layer()
+        painter.drawImage(0, 0, self._layer)
         if self.answer is None or len(self.answer.atlas.points) == 0:
             painter.end()
             return
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         atlas = self.answer.atlas
-        screen = self.to_screen(atlas.points)
-        radius = 4.5 if len(screen) < 1000 else 3.0 if len(screen) < 5000 else 2.0
-        painter.setPen(Qt.PenStyle.NoPen)
-        for story_id, colour in self.colour_of.items():
-            faded = QColor(colour)
-            faded.setAlpha(170)
-            painter.setBrush(faded)
-            for x, y in screen[atlas.story_ids == story_id]:
-                painter.drawEllipse(QPointF(float(x), float(y)), radius, radius)
+        radius = float(self.radius())
         accent, ink = QColor(colors().accent), QColor(colors().text)
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.setPen(QPen(accent, 2.0))
-        where = {int(p): i for i, p in enumerate(atlas.passage_ids.tolist())}
-        for passage_id in self.answer.hit_ids:
-            if passage_id in where:
-                x, y = screen[where[passage_id]]
+        if len(self._marked):
+            for x, y in self.to_screen(atlas.points[self._marked]):
                 painter.drawEllipse(QPointF(float(x), float(y)), radius + 4, radius + 4)
         if self.answer.query_point is not None:
             [[x, y]] = self.to_screen(np.array([self.answer.query_point]))
@@ -170,10 +171,46 @@ class PointMap(QWidget):
             painter.drawLine(QPointF(x - size, y), QPointF(x + size, y))
             painter.drawLine(QPointF(x, y - size), QPointF(x, y + size))
         if self._hover >= 0:
-            x, y = screen[self._hover]
+            [[x, y]] = self.to_screen(atlas.points[[self._hover]])
             painter.setPen(QPen(ink, 1.5))
             painter.drawEllipse(QPointF(float(x), float(y)), radius + 2, radius + 2)
         painter.end()
+
+    def _points_layer(self) -> QImage:
+        """Every point drawn into an image at once with numpy (a disc stamped per point, the
+        stories in turn), kept until the view, the size or the theme changes: a hover then
+        repaints a few marks over it, not every passage of the library."""
+        w, h = max(self.width(), 1), max(self.height(), 1)
+        base = self.palette().color(QPalette.ColorRole.Base)
+        pixels = np.empty((h, w, 4), dtype=np.uint8)
+        pixels[...] = (base.blue(), base.green(), base.red(), 255)
+        if self.answer is not None and len(self.answer.atlas.points):
+            atlas = self.answer.atlas
+            screen = np.rint(self.to_screen(atlas.points)).astype(np.int64)
+            stories, which = np.unique(atlas.story_ids, return_inverse=True)
+            table = np.array(
+                [
+                    [c.blue(), c.green(), c.red(), 255]
+                    for c in (self.colour_of[int(s)] for s in stories)
+                ],
+                dtype=np.float64,
+            ).reshape(-1, 4)
+            backdrop = np.array([base.blue(), base.green(), base.red(), 255], dtype=np.float64)
+            shades = (table * 0.7 + backdrop * 0.3).astype(np.uint8)[which]  # a little see-through
+            r = self.radius()
+            for dx in range(-r, r + 1):
+                for dy in range(-r, r + 1):
+                    if dx * dx + dy * dy > r * r + r // 2:
+                        continue
+                    x, y = screen[:, 0] + dx, screen[:, 1] + dy
+                    inside = (x >= 0) & (x < w) & (y >= 0) & (y < h)
+                    pixels[y[inside], x[inside]] = shades[inside]
+        self._pixels = np.ascontiguousarray(pixels)  # QImage borrows the buffer: keep it
+        return QImage(self._pixels.data, w, h, w * 4, QImage.Format.Format_ARGB32).copy()
+
+    def _view_changed(self) -> None:
+        self._layer = None
+        self.update()
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
         if self._drag is not None:
@@ -182,7 +219,7 @@ class PointMap(QWidget):
             scale = self._scale()
             self._view.translate(-shift.x() / scale, shift.y() / scale)
             self._drag = event.position()
-            self.update()
+            self._view_changed()
             return
         found = self.point_at(event.position())
         if found != self._hover:
@@ -216,7 +253,7 @@ class PointMap(QWidget):
         left = plane_x - (plane_x - self._view.left()) * factor
         top = plane_y - (plane_y - self._view.top()) * factor
         self._view = QRectF(left, top, width, height)
-        self.update()
+        self._view_changed()
 
     def passage_id(self, index: int) -> int:
         return int(self.answer.atlas.passage_ids[index]) if self.answer and index >= 0 else -1
@@ -228,7 +265,7 @@ class PointMap(QWidget):
     def changeEvent(self, event: Any) -> None:
         super().changeEvent(event)
         if event.type() == event.Type.PaletteChange:
-            self.update()
+            self._view_changed()
 
 
 class CorpusMapView(SideBySideView):
