@@ -97,6 +97,7 @@ class PointMap(QWidget):
         self._dragged = False
         self._hover = -1
         self._layer: QImage | None = None  # every point, drawn once per view (_points_layer)
+        self._layer_shift = QPointF(0, 0)  # how far a drag has moved it since
         self._pixels = np.zeros((0, 0, 4), dtype=np.uint8)
         self._marked = np.zeros(0, dtype=np.int64)  # the points of the search's results
         self.setMouseTracking(True)
@@ -151,7 +152,9 @@ class PointMap(QWidget):
         painter = QPainter(self)
         if self._layer is None or self._layer.size() != self.size():
             self._layer = self._points_layer()
-        painter.drawImage(0, 0, self._layer)
+            self._layer_shift = QPointF(0, 0)
+        painter.fillRect(self.rect(), self.palette().color(QPalette.ColorRole.Base))
+        painter.drawImage(self._layer_shift, self._layer)
         if self.answer is None or len(self.answer.atlas.points) == 0:
             painter.end()
             return
@@ -219,7 +222,8 @@ class PointMap(QWidget):
             scale = self._scale()
             self._view.translate(-shift.x() / scale, shift.y() / scale)
             self._drag = event.position()
-            self._view_changed()
+            self._layer_shift += shift  # the points move with the pointer; drawn anew on release
+            self.update()
             return
         found = self.point_at(event.position())
         if found != self._hover:
@@ -235,6 +239,8 @@ class PointMap(QWidget):
         if event.button() != Qt.MouseButton.LeftButton:
             return
         dragged, self._drag = self._dragged, None
+        if dragged:
+            self._view_changed()
         found = self.point_at(event.position())
         if not dragged and found >= 0:
             self.chosen.emit(self.passage_id(found))

@@ -81,3 +81,26 @@ def test_the_wheel_zooms_around_the_pointer(
     assert float(np.linalg.norm(after[0] - after[1])) > before * 1.4  # two steps of 0.8
     view.reset_button.click()
     assert np.allclose(view.map.to_screen(atlas.points), screen)
+
+
+def test_a_drag_moves_the_map_and_opens_nothing(
+    qtbot: QtBot, open_window: OpenWindow, library_copy: Path
+) -> None:
+    window = open_window(library_copy)
+    window.act.corpus_map.trigger()
+    view = window.pages.currentWidget()
+    qtbot.waitUntil(lambda: view.map.answer is not None, timeout=READY_MS)
+    points = view.map.answer.atlas.points
+    before = view.map.to_screen(points)
+    start = QPoint(round(float(before[0][0])), round(float(before[0][1])))
+    chosen: list[int] = []
+    view.map.chosen.connect(chosen.append)
+    qtbot.mousePress(view.map, Qt.MouseButton.LeftButton, pos=start)
+    for step in (10, 20, 30):
+        qtbot.mouseMove(view.map, start + QPoint(step, step * 2 // 3))
+    qtbot.mouseRelease(view.map, Qt.MouseButton.LeftButton, pos=start + QPoint(30, 20))
+    after = view.map.to_screen(points)
+    assert np.allclose(after - before, [30, 20], atol=1.0)  # every point moved with the pointer
+    assert chosen == []  # a drag is not a click
+    view.map.grab()  # drawn anew where the points now are
+    assert view.map._layer_shift == QPointF(0, 0)
