@@ -63,12 +63,12 @@ def run_app(
     argv: list[str] | None = None,
     *,
     config_dir: Path | None = None,
-    side_by_side: tuple[str, str] | None = None,
+    side_by_side: tuple[str, ...] | None = None,
 ) -> int:
     """Show the window, load in the background, and run until it is closed; `side_by_side`:
-    two stories (titles or file names) to open side by side once the library is open. Returns
-    the exit status (1 at once, with the packages to install, where Qt's X11 libraries are
-    missing)."""
+    two to five stories (titles or file names) to open side by side once the library is
+    open. Returns the exit status (1 at once, with the packages to install, where Qt's X11
+    libraries are missing)."""
     blocker = window_blockers()
     if blocker is not None:
         print(blocker, file=sys.stderr)

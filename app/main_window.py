@@ -285,9 +285,9 @@ class MainWindow(QMainWindow):
             title = f"Search: {result.query}" if result.query else "More like this"
             self.service.export(hits, Path(chosen), title)
 
-    def open_side_by_side_when_ready(self, left: str, right: str) -> None:
-        """Open two stories side by side (titles or file names, as `storylens
-        --side-by-side A B` names them) as soon as the library is open."""
+    def open_side_by_side_when_ready(self, *names: str) -> None:
+        """Open two to five stories side by side (titles or file names, as `storylens
+        --side-by-side A B …` names them) as soon as the library is open."""
 
         def find(name: str) -> Story | None:
             wanted = name.strip().casefold()
@@ -303,8 +303,8 @@ class MainWindow(QMainWindow):
 
         def opened(_stories: object) -> None:
             self.service.library_changed.disconnect(opened)
-            found = [find(left), find(right)]
-            missing = [name for name, story in zip((left, right), found, strict=True) if not story]
+            found = [find(name) for name in names]
+            missing = [name for name, story in zip(names, found, strict=True) if story is None]
             if missing:  # a box, not the status line: the first build's messages follow
                 self.side_by_side_notice = QMessageBox(
                     QMessageBox.Icon.Information,
@@ -313,8 +313,8 @@ class MainWindow(QMainWindow):
                     parent=self,
                 )
                 self.side_by_side_notice.open()
-            elif found[0] is not None and found[1] is not None:
-                self.comparisons.side_by_side(found[0].id, found[1].id)
+            else:
+                self.comparisons.side_by_side(*(story.id for story in found if story))
 
         self.service.library_changed.connect(opened)
 

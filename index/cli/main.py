@@ -58,17 +58,18 @@ if TYPE_CHECKING:
     from index.search.results import Hit
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+SIDE_BY_SIDE_MOST = 5  # the window's columns at most (app/parallel_view.py MAX_STORIES)
 T = TypeVar("T")
 
 
 def main(
     argv: Sequence[str] | None = None,
     *,
-    open_window: Callable[[Path | None, tuple[str, str] | None], int] | None = None,
+    open_window: Callable[[Path | None, tuple[str, ...] | None], int] | None = None,
     window_check: WindowCheck | None = None,
 ) -> int:
     """Run a command; with none, `open_window(index_dir, side_by_side)` (given by app/, which
-    owns the window: the engine never imports it; `side_by_side`: two stories to open side by
+    owns the window: the engine never imports it; `side_by_side`: the stories to open side by
     side), else a text demo on the sample stories. `--self-test` runs index/cli/selftest.py,
     with app/'s `window_check` when the window is installed."""
     parser = _parser()
@@ -77,11 +78,15 @@ def main(
         from index.cli.selftest import run_self_test
 
         return run_self_test(sys.stdout, window_check=window_check)
+    chosen = tuple(args.side_by_side) if args.side_by_side else None
+    if chosen is not None and (args.command or not 2 <= len(chosen) <= SIDE_BY_SIDE_MOST):
+        print(
+            f"storylens: --side-by-side takes 2 to {SIDE_BY_SIDE_MOST} stories, and no command",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
     if args.command is None:
-        if open_window is None:
-            return _demo(args)
-        pair = tuple(args.side_by_side) if args.side_by_side else None
-        return open_window(args.index, pair)
+        return open_window(args.index, chosen) if open_window is not None else _demo(args)
     try:
         result: int = args.run(args)
     except StorylensError as exc:  # a cancelled build too: one line, the old index kept
@@ -108,9 +113,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--side-by-side",
-        nargs=2,
-        metavar=("STORY_A", "STORY_B"),
-        help="open the window with two stories side by side, aligned by meaning",
+        nargs="+",
+        metavar="STORY",
+        help=f"open the window with 2 to {SIDE_BY_SIDE_MOST} stories side by side, each aligned "
+        "with the first by meaning",
     )
     parser.add_argument(
         "--self-test",

@@ -151,12 +151,16 @@ def test_storylens_side_by_side_opens_the_two_stories_when_the_library_is_open(
     """What `storylens --side-by-side A B` asks of the window (app/main.py run_app): stories
     named by title or file name; a name that matches nothing is said."""
     window = open_window(library_copy, wait=False)
-    window.open_side_by_side_when_ready("sofia kalejs", "camilla-roche.txt")
+    window.open_side_by_side_when_ready("sofia kalejs", "camilla-roche.txt", "Romy Baktybekova")
     window.start()
     qtbot.waitUntil(lambda: window.comparisons.showing, timeout=READY_MS)
     both = window.pages.currentWidget()
     qtbot.waitUntil(lambda: both.alignment is not None, timeout=READY_MS)
-    assert [s.title for s in both.alignment.stories] == ["Sofia Kalejs", "Camilla Roche"]
+    assert [s.title for s in both.alignment.stories] == [
+        "Sofia Kalejs",
+        "Camilla Roche",
+        "Romy Baktybekova",
+    ]
     window.comparisons.close()
     window.open_side_by_side_when_ready("Sofia Kalejs", "Nobody")
     with qtbot.waitSignal(window.service.library_changed, timeout=READY_MS):

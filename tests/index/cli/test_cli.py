@@ -486,3 +486,14 @@ def test_answers_are_written_as_documents(cli_index: Path, tmp_path: Path) -> No
         index=cli_index,
     ).stdout
     assert markdown.startswith("# The same moment as passage") and "## 1. " in markdown
+
+
+def test_side_by_side_wants_two_to_five_stories(tmp_path: Path) -> None:
+    """Checked before anything opens: the window, the demo or a command."""
+    for wrong in (
+        ["--side-by-side", "One story"],
+        ["--side-by-side", *(f"Story {n}" for n in range(6))],
+    ):
+        said = storylens(*wrong, index=tmp_path / "nothing")
+        assert said.returncode == 2, wrong
+        assert said.stderr.startswith("storylens: --side-by-side takes 2 to 5 stories"), wrong
