@@ -82,25 +82,25 @@ def align_whole_stories(library: Any, story_ids: tuple[int, ...]) -> ManyAlignme
     return align_many(library, [stories[story_id] for story_id in story_ids])
 
 
-class SegmentRows(QAbstractListModel):
+class AlignedRows(QAbstractListModel):
     """The alignment's rows (the Row itself under UserRole)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.segments: tuple[Row, ...] = ()
+        self.rows: tuple[Row, ...] = ()
 
-    def set_segments(self, segments: tuple[Row, ...]) -> None:
+    def set_rows(self, rows: tuple[Row, ...]) -> None:
         self.beginResetModel()
-        self.segments = segments
+        self.rows = rows
         self.endResetModel()
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 (Qt's signature)
-        return 0 if parent.isValid() else len(self.segments)
+        return 0 if parent.isValid() else len(self.rows)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or role != Qt.ItemDataRole.UserRole:
             return None
-        return self.segments[index.row()]
+        return self.rows[index.row()]
 
 
 Band = tuple[tuple[float, float], tuple[float, float], int]  # left y, right y, colour
@@ -117,7 +117,7 @@ class _Laid:
     height: int
 
 
-class SegmentDelegate(QStyledItemDelegate):
+class RowDelegate(QStyledItemDelegate):
     """Paints a row: a caption line per column (where the stretch is in its story, and how
     close it is to the first story's), then the stretches in the reading font with the linked
     sentences in their colours (a sentence of the first story and its counterparts share one)
@@ -158,7 +158,7 @@ class SegmentDelegate(QStyledItemDelegate):
             self._laid.clear()
             self._width = width
         if row not in self._laid:
-            self._laid[row] = self._lay_out(self._view.rows.model_rows.segments[row], width)
+            self._laid[row] = self._lay_out(self._view.rows.model_rows.rows[row], width)
         return self._laid[row]
 
     def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
@@ -330,12 +330,12 @@ def _caption(row: Row, column: int) -> str:
     return where
 
 
-class SegmentList(QListView):
+class RowList(QListView):
     """The rows; scrolls by pixel so long stretches move smoothly."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.model_rows = SegmentRows(self)
+        self.model_rows = AlignedRows(self)
         self.setModel(self.model_rows)
         self.setVerticalScrollMode(QListView.ScrollMode.ScrollPerPixel)
         self.setResizeMode(QListView.ResizeMode.Adjust)
@@ -349,12 +349,12 @@ class SegmentList(QListView):
 
     def visible_rows(self) -> tuple[int, int]:
         """First and last row on screen (-1, -1 when empty)."""
-        if not self.model_rows.segments:
+        if not self.model_rows.rows:
             return -1, -1
         top = self.indexAt(QPoint(4, 1)).row()
         bottom = self.indexAt(QPoint(4, self.viewport().height() - 2)).row()
         top = 0 if top < 0 else top
-        return top, (len(self.model_rows.segments) - 1 if bottom < 0 else bottom)
+        return top, (len(self.model_rows.rows) - 1 if bottom < 0 else bottom)
 
 
 class AlignmentMap(QWidget):
@@ -548,7 +548,7 @@ class ParallelView(SideBySideView):
 
     def step(self, by: int) -> None:
         """Select the next (by=1) or previous (-1) stretch the first story shares."""
-        rows = self.rows.model_rows.segments
+        rows = self.rows.model_rows.rows
         here = self.rows.currentIndex().row()
         order = range(here + 1, len(rows)) if by > 0 else range(here - 1, -1, -1)
         for row in order:
@@ -564,7 +564,7 @@ class ParallelView(SideBySideView):
     def go_to_passages(self, first: int, other: int) -> None:
         """The row nearest these two passages' place on the map (the first story's passage,
         and the mapped story's)."""
-        rows = self.rows.model_rows.segments
+        rows = self.rows.model_rows.rows
         if not rows:
             return
         column = self.mapped
@@ -582,7 +582,7 @@ class ParallelView(SideBySideView):
         row = self.rows.currentIndex().row()
         if row < 0:
             return
-        side = next((cell for cell in self.rows.model_rows.segments[row].cells if cell), None)
+        side = next((cell for cell in self.rows.model_rows.rows[row].cells if cell), None)
         if side is not None and side.passage_ids:
             self.passage_requested.emit(side.passage_ids[0])
 
@@ -622,8 +622,8 @@ class ParallelView(SideBySideView):
         top.addWidget(self.title, 1)
         for button in (self.swap_button, self.export_button, self.close_button):
             top.addWidget(button)
-        self.rows = SegmentList()
-        self.delegate = SegmentDelegate(self)
+        self.rows = RowList()
+        self.delegate = RowDelegate(self)
         self.rows.setItemDelegate(self.delegate)
         self.rows.doubleClicked.connect(lambda _index: self.read_current())
         self.rows.verticalScrollBar().valueChanged.connect(self._scrolled)
@@ -681,7 +681,7 @@ class ParallelView(SideBySideView):
         self.map_choice.blockSignals(False)
         self.map_choice.setVisible(len(self.titles) > 2)
         self.delegate.forget()
-        self.rows.model_rows.set_segments(alignment.rows)
+        self.rows.model_rows.set_rows(alignment.rows)
         self._map_chosen()
         if alignment.rows:
             self.go_to(0)
@@ -700,7 +700,7 @@ class ParallelView(SideBySideView):
 
     def _scrolled(self) -> None:
         first, last = self.rows.visible_rows()
-        rows = self.rows.model_rows.segments
+        rows = self.rows.model_rows.rows
         if first < 0 or not rows:
             self.map.set_visible(-1, -1)
             return

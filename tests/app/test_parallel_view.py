@@ -58,7 +58,7 @@ def test_the_rows_are_the_engines_alignment_with_links_across(
     aligned_in(view, qtbot, left.id, right.id)
     truth = align_stories(seed_library, left, right)
     assert view.alignment is not None
-    rows = view.rows.model_rows.segments
+    rows = view.rows.model_rows.rows
     assert [(r.cells[0], r.cells[1], r.links[1]) for r in rows] == [
         (s.left, s.right, s.links) for s in truth.segments
     ]
@@ -104,7 +104,7 @@ def test_the_map_steps_swap_and_reading(
         seed_library.find_story("Sofia Kalmurzaeva"),
     )
     aligned_in(view, qtbot, left.id, right.id)
-    segments = view.rows.model_rows.segments
+    segments = view.rows.model_rows.rows
     # A click on the map's bottom-right corner goes to the last stretch.
     area = view.map.area()
     qtbot.mouseClick(
@@ -136,7 +136,7 @@ def test_three_stories_in_columns_share_colours_across_every_gutter(
     ]
     aligned_in(view, qtbot, *(s.id for s in stories))
     truth = align_many(seed_library, stories)
-    assert view.rows.model_rows.segments == truth.rows
+    assert view.rows.model_rows.rows == truth.rows
     assert view.titles == [s.title for s in stories]
     assert "told by all 3 stories" in view.summary.text()
     assert view.map_choice.isVisible() and view.map_choice.count() == 2
