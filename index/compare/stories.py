@@ -111,12 +111,32 @@ def align_stories(
     sentence_threshold: float = DEFAULT_THRESHOLD,
 ) -> StoryAlignment:
     """Align two stories of `library` from their stored vectors (see the module's docstring)."""
-    sides = []
-    for story in (left, right):
-        passages = library.passages(story.id)
-        vectors, sentences = library.stored_vectors(passages)
-        sides.append((passages, vectors, sentences, library.story_text(story.id)))
-    (lp, lv, ls, ltext), (rp, rv, rs, rtext) = sides
+    return _aligned(_read(library, left), _read(library, right), threshold, sentence_threshold)
+
+
+@dataclass(frozen=True)
+class _Told:
+    """What alignment reads of a story: its passages, their stored vectors and sentence
+    vectors, and its text."""
+
+    story: Story
+    passages: list[Passage]
+    vectors: Vectors
+    sentences: list[Vectors]
+    text: str
+
+
+def _read(library: Library, story: Story) -> _Told:
+    passages = library.passages(story.id)
+    vectors, sentences = library.stored_vectors(passages)
+    return _Told(story, passages, vectors, sentences, library.story_text(story.id))
+
+
+def _aligned(
+    left: _Told, right: _Told, threshold: float, sentence_threshold: float
+) -> StoryAlignment:
+    lp, lv, ls, ltext = left.passages, left.vectors, left.sentences, left.text
+    rp, rv, rs, rtext = right.passages, right.vectors, right.sentences, right.text
     segments = []
     for block in align_passage_vectors(lv, rv, threshold):
         (a, b), (c, d) = block
@@ -128,7 +148,8 @@ def align_stories(
         score = float(_mean_direction(lv[a:b]) @ _mean_direction(rv[c:d]))
         links = _links(lp[a:b], ls[a:b], rp[c:d], rs[c:d], sentence_threshold)
         segments.append(Segment(left_side, right_side, score, links, (a, b), (c, d)))
-    return StoryAlignment(left, right, tuple(segments), (lv @ rv.T).astype(np.float32))
+    similarity = (lv @ rv.T).astype(np.float32)
+    return StoryAlignment(left.story, right.story, tuple(segments), similarity)
 
 
 def align_passage_vectors(
@@ -353,19 +374,14 @@ def align_many(
     merged into rows: a row holds a stretch of the first story and what each other story tells
     of it; a stretch no story matches with another's is a row of its own. With two stories the
     rows are the alignment's segments."""
-    first, others = stories[0], list(stories[1:])
-    pairwise = tuple(
-        align_stories(
-            library, first, other, threshold=threshold, sentence_threshold=sentence_threshold
-        )
-        for other in others
-    )
-    vectors = [library.stored_vectors(library.passages(s.id))[0] for s in stories]
-    texts = [library.story_text(s.id) for s in stories]
-    passages = [library.passages(s.id) for s in stories]
+    told = [_read(library, story) for story in stories]  # each story read once
+    pairwise = tuple(_aligned(told[0], other, threshold, sentence_threshold) for other in told[1:])
+    vectors = [t.vectors for t in told]
+    texts = [t.text for t in told]
+    passages = [t.passages for t in told]
     rows = []
     reached = [0] * len(stories)  # where each story's column has got to: an empty cell's place
-    for interval, members in _merged_rows(first.passage_count, pairwise):
+    for interval, members in _merged_rows(len(passages[0]), pairwise):
         cells: list[Side | None] = []
         ranges: list[Span] = []
         scores: list[float] = []
