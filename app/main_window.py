@@ -30,6 +30,7 @@ from app.build_status import BuildStatus, describe_report
 from app.comparisons import ComparisonPages
 from app.dialogs import AboutDialog, Shortcut, ShortcutsDialog, SkippedDialog
 from app.icons import app_icon
+from app.jobs import Job
 from app.library_view import LibraryModel, LibraryView, Removal
 from app.menus import Actions, install_menus, list_shortcuts, paint_icons
 from app.preferences import Choices, PreferencesDialog, precision_name
@@ -289,32 +290,35 @@ class MainWindow(QMainWindow):
         """Open two to five stories side by side (titles or file names, as `storylens
         --side-by-side A B …` names them) as soon as the library is open."""
 
-        def find(name: str) -> Story | None:
-            wanted = name.strip().casefold()
-            stories = self.stories.stories()
-            return next(
-                (
-                    s
-                    for s in stories
-                    if wanted in (s.title.casefold(), Path(s.path).name.casefold())
-                ),
-                None,
+        def resolve(job: Job) -> tuple[list[int], list[tuple[str, str]]]:
+            """The engine's own matching (title, file name or path; one story only)."""
+            from index.errors import QueryError
+
+            found, problems = [], []
+            for name in names:
+                try:
+                    found.append(job.library.find_story(name).id)
+                except QueryError as exc:
+                    problems.append((name, str(exc)))
+            return found, problems
+
+        def resolved(answer: tuple[list[int], list[tuple[str, str]]]) -> None:
+            found, problems = answer
+            if not problems:
+                self.comparisons.side_by_side(*found)
+                return
+            name, message = problems[0]
+            if message.startswith("No story"):
+                message = f"No story called “{name}” is in this library."
+            # a box, not the status line: the first build's messages follow
+            self.side_by_side_notice = QMessageBox(
+                QMessageBox.Icon.Information, "Side by side", message, parent=self
             )
+            self.side_by_side_notice.open()
 
         def opened(_stories: object) -> None:
             self.service.library_changed.disconnect(opened)
-            found = [find(name) for name in names]
-            missing = [name for name, story in zip(names, found, strict=True) if story is None]
-            if missing:  # a box, not the status line: the first build's messages follow
-                self.side_by_side_notice = QMessageBox(
-                    QMessageBox.Icon.Information,
-                    "Side by side",
-                    f"No story called “{missing[0]}” is in this library.",
-                    parent=self,
-                )
-                self.side_by_side_notice.open()
-            else:
-                self.comparisons.side_by_side(*(story.id for story in found if story))
+            self.service.run(resolve, resolved)
 
         self.service.library_changed.connect(opened)
 

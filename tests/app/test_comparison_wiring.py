@@ -165,6 +165,7 @@ def test_storylens_side_by_side_opens_the_two_stories_when_the_library_is_open(
     window.open_side_by_side_when_ready("Sofia Kalejs", "Nobody")
     with qtbot.waitSignal(window.service.library_changed, timeout=READY_MS):
         window.service.reindex()
+    qtbot.waitUntil(lambda: window.side_by_side_notice is not None, timeout=READY_MS)
     notice = window.side_by_side_notice
     assert notice is not None and "No story called “Nobody”" in notice.text()
     assert not window.comparisons.showing
