@@ -180,7 +180,7 @@ class RowDelegate(QStyledItemDelegate):
             painter.fillRect(QRect(0, 0, rect.width(), rect.height()), shade)
         caption = self._view.fontMetrics().height()
         painter.setFont(self._view.font())
-        alone = sum(cell is not None for cell in row.cells) == 1 or row.cells[0] is None
+        alone = _apart(row)
         for n, column in enumerate(self.columns(rect.width())):
             cell = row.cells[n]
             painter.setPen(QColor(colors().muted))
@@ -227,7 +227,7 @@ class RowDelegate(QStyledItemDelegate):
         # of its linked sentences once; another marks its counterparts in their colours.
         marks: list[list[tuple[tuple[int, int], int]]] = [list(colours.items())]
         marks += [[(link.right, colours[link.left]) for link in links] for links in row.links[1:]]
-        alone = sum(cell is not None for cell in row.cells) == 1 or row.cells[0] is None
+        alone = _apart(row)
         documents: list[QTextDocument | None] = []
         places: list[dict[int, tuple[float, float]]] = []  # per column: colour -> its lines
         for cell, column, its_marks in zip(row.cells, columns, marks, strict=False):
@@ -716,6 +716,11 @@ class ParallelView(SideBySideView):
             self.delegate.forget()
             self._map_chosen()
             self.rows.viewport().update()
+
+
+def _apart(row: Row) -> bool:
+    """Told by one story alone, or without the first story: what the view tints."""
+    return sum(cell is not None for cell in row.cells) == 1 or row.cells[0] is None
 
 
 def _shared(row: Row) -> bool:

@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QPoint, QPointF, Qt
 from pytestqt.qtbot import QtBot
 
+from app.main_window import MainWindow
 from index import Embedder
 from tests.app.conftest import READY_MS, OpenWindow
 from tests.app.test_main_window import search
+
+
+def open_map(qtbot: QtBot, window: MainWindow) -> Any:
+    """View > Map of the library, once the map is drawn."""
+    window.act.corpus_map.trigger()
+    view = window.pages.currentWidget()
+    qtbot.waitUntil(lambda: view.map.answer is not None, timeout=READY_MS)
+    return view
 
 
 def test_every_passage_is_a_point_with_the_search_marked(
@@ -19,9 +29,7 @@ def test_every_passage_is_a_point_with_the_search_marked(
     window = open_window(library_copy)
     search(qtbot, window)
     hits = window.search.model.hits()
-    window.act.corpus_map.trigger()
-    view = window.pages.currentWidget()
-    qtbot.waitUntil(lambda: view.map.answer is not None, timeout=READY_MS)
+    view = open_map(qtbot, window)
     answer = view.map.answer
     assert len(answer.atlas.points) == sum(s.passage_count for s in window.stories.stories())
     assert answer.hit_ids == tuple(h.passage.id for h in hits)
@@ -54,9 +62,7 @@ def test_the_wheel_zooms_around_the_pointer(
     qtbot: QtBot, open_window: OpenWindow, library_copy: Path
 ) -> None:
     window = open_window(library_copy)
-    window.act.corpus_map.trigger()
-    view = window.pages.currentWidget()
-    qtbot.waitUntil(lambda: view.map.answer is not None, timeout=READY_MS)
+    view = open_map(qtbot, window)
     atlas = view.map.answer.atlas
     assert view.map.answer.query_point is None and not view.map.answer.hit_ids  # no search
     screen = view.map.to_screen(atlas.points)
@@ -87,9 +93,7 @@ def test_a_drag_moves_the_map_and_opens_nothing(
     qtbot: QtBot, open_window: OpenWindow, library_copy: Path
 ) -> None:
     window = open_window(library_copy)
-    window.act.corpus_map.trigger()
-    view = window.pages.currentWidget()
-    qtbot.waitUntil(lambda: view.map.answer is not None, timeout=READY_MS)
+    view = open_map(qtbot, window)
     points = view.map.answer.atlas.points
     before = view.map.to_screen(points)
     start = QPoint(round(float(before[0][0])), round(float(before[0][1])))
