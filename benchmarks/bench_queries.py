@@ -11,7 +11,8 @@ growing with the count is a leak; it should level off after the first hundred.
 --stages also prints where the time went: the median milliseconds of each stage of a search
 (reading the query, finding and scoring candidates, token match, building hits), timed by
 wrapping those methods in this process only. --phrases times a few queries whose quoted words
-many passages hold (the slow case of a phrase filter).
+many passages hold, with the phrase index (index/store/phrases.py) and without it (each
+passage that holds the phrase's stems read and matched, as an index built before it is).
 """
 
 from __future__ import annotations
@@ -39,7 +40,13 @@ STAGES = {
     "  of which decoding": "index.store.tokens:TokenCodes.vectors",
     "fetch + explain hits": "index.search.library:Library._explained_hits",
 }
-PHRASE_QUERIES = ('the "dance" of her life', '"she was" alone on the stage', "a dancer -stage")
+PHRASE_QUERIES = (
+    'the "dance" of her life',
+    '"she was" alone on the stage',
+    '"sofia kalejs" at the opera',
+    'a dancer -"the stage"',
+    "a dancer -stage",
+)
 
 
 def main() -> None:
@@ -88,11 +95,31 @@ def main() -> None:
                 if times:
                     print(f"  {label:<26} {statistics.median(times):6.1f}")
         if args.phrases:
-            for query in PHRASE_QUERIES:
+            _time_phrases(library)
+
+
+def _time_phrases(library: Any) -> None:
+    """Each phrase query with the phrase index and, interleaved, matched passage by passage as
+    an index without one is (the ranker's phrase index set aside in this process only)."""
+    ranker = library._ranker
+    indexed = ranker._phrases
+    print("quoted phrases: ms with the phrase index / matching each passage (same hits?)")
+    for query in PHRASE_QUERIES:
+        took: dict[bool, list[float]] = {True: [], False: []}
+        answers: dict[bool, list[int]] = {}
+        for _round in range(3):
+            for use_index in (True, False):
+                ranker._phrases = indexed if use_index else None
                 started = time.perf_counter()
                 hits = library.search(query, k=10, context=True)
-                took_ms = (time.perf_counter() - started) * 1000
-                print(f"  {query!r}: {took_ms:.0f} ms, {len(hits)} hits")
+                took[use_index].append((time.perf_counter() - started) * 1000)
+                answers[use_index] = [hit.passage.id for hit in hits]
+        ranker._phrases = indexed
+        fast, slow = statistics.median(took[True]), statistics.median(took[False])
+        print(
+            f"  {query!r}: {fast:.0f} / {slow:.0f} ms ({slow / fast:.1f}x), "
+            f"{len(answers[True])} hits, same: {answers[True] == answers[False]}"
+        )
 
 
 def _timed_stages() -> dict[str, list[float]]:

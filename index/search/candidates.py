@@ -17,9 +17,10 @@ import numpy.typing as npt
 from index.search.fusion import Candidates, Mode, SearchSettings, keyword_focus
 from index.search.query import ParsedQuery, phrase_pattern
 from index.store.keywords import KeywordIndex
+from index.store.phrases import PhraseIndex
 from index.store.sentences import SentenceIndex, passage_of, sentence_ids_of
 from index.text.folding import fold, words
-from index.text.stems import query_terms, stems
+from index.text.stems import query_terms, stem_words
 
 Vectors = npt.NDArray[np.float32]
 
@@ -48,11 +49,16 @@ class PassageStore(Protocol):
 
 class Ranker:
     def __init__(
-        self, store: PassageStore, sentences: SentenceIndex, keywords: KeywordIndex
+        self,
+        store: PassageStore,
+        sentences: SentenceIndex,
+        keywords: KeywordIndex,
+        phrases: PhraseIndex | None = None,
     ) -> None:
         self._store = store
         self._sentences = sentences
         self._keywords = keywords
+        self._phrases = phrases  # None: phrases are matched in each passage's text instead
 
     def candidates(
         self,
@@ -114,9 +120,13 @@ class Ranker:
         """Rows whose text holds `phrase` (whole words, accents and case aside), or with
         exact=False a word of the same stem."""
         mask = np.zeros(len(self._keywords), dtype=bool)
-        terms = stems(phrase)
-        if not terms:
+        folded = words(phrase)
+        if not folded:
             return mask
+        if exact and self._phrases is not None:
+            mask[self._phrases.rows_with(folded)] = True
+            return mask
+        terms = stem_words(folded)
         rows = self._keywords.rows_containing(terms[0])
         for term in terms[1:]:
             rows = np.intersect1d(rows, self._keywords.rows_containing(term))

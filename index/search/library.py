@@ -79,7 +79,9 @@ class Library:
         self.settings = SearchSettings()  # benchmarks/eval varies these; the defaults are tuned
         self.reranker: Reranker | None = None  # see index/search/rerank.py; none ships
         self.token_matcher = TokenMatcher(embedder.token_vectors, generation.tokens)
-        self._ranker = Ranker(generation, generation.sentences, generation.keywords)
+        self._ranker = Ranker(
+            generation, generation.sentences, generation.keywords, generation.phrases
+        )
 
     @classmethod
     def open(

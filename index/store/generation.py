@@ -21,6 +21,7 @@ from index.errors import REBUILD_ADVICE, IndexCorrupt, IndexIncompatible
 from index.store.database import Store
 from index.store.generations import DATABASE_NAME, VECTORS_NAME, verify
 from index.store.keywords import KeywordIndex
+from index.store.phrases import PhraseIndex
 from index.store.search_files import read_search_files
 from index.store.sentences import SentenceIndex
 from index.store.tokens import TokenCodes
@@ -40,6 +41,7 @@ class Generation:
         sentences: SentenceIndex,
         keywords: KeywordIndex,
         *,
+        phrases: PhraseIndex | None,
         tokens: TokenCodes | None,
         meta: dict[str, str],
     ) -> None:
@@ -48,6 +50,7 @@ class Generation:
         self.vectors = vectors
         self.sentences = sentences
         self.keywords = keywords
+        self.phrases = phrases  # None in an index built before phrases were indexed
         self.tokens = tokens  # None in an index built before token vectors were stored
         self._database = database
         self._lock = threading.RLock()
@@ -74,23 +77,40 @@ class Generation:
                     f"The index holds {len(vectors)} vectors for {passages} passages. "
                     f"{REBUILD_ADVICE}"
                 )
-            sentences, keywords = read_search_files(path)
-            tokens = TokenCodes.open(path)
-            if len(keywords) != len(vectors) or sentences.dimension != vectors.dimension:
-                raise IndexIncompatible(
-                    f"The keyword or sentence index does not match the passages. {REBUILD_ADVICE}"
-                )
+            sentences, keywords, phrases = read_search_files(path)
         except sqlite3.DatabaseError as exc:
             database.close()
             raise IndexCorrupt(f"The index database is damaged ({exc}). {REBUILD_ADVICE}") from exc
         except BaseException:
             database.close()
             raise
-        return cls(path, database, vectors, sentences, keywords, tokens=tokens, meta=meta)
+        try:
+            tokens = TokenCodes.open(path)
+            if len(keywords) != len(vectors) or sentences.dimension != vectors.dimension:
+                raise IndexIncompatible(
+                    f"The keyword or sentence index does not match the passages. {REBUILD_ADVICE}"
+                )
+        except BaseException:
+            database.close()
+            if phrases is not None:
+                phrases.close()
+            raise
+        return cls(
+            path,
+            database,
+            vectors,
+            sentences,
+            keywords,
+            phrases=phrases,
+            tokens=tokens,
+            meta=meta,
+        )
 
     def close(self) -> None:
         with self._lock:
             self._database.close()
+            if self.phrases is not None:
+                self.phrases.close()
 
     @contextmanager
     def database(self) -> Iterator[Store]:

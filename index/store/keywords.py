@@ -44,10 +44,14 @@ class KeywordIndex:
 
     @classmethod
     def build(cls, passage_ids: Sequence[int], texts: Iterable[str]) -> KeywordIndex:
+        return cls.from_stems(passage_ids, [stems(text) for text in texts])
+
+    @classmethod
+    def from_stems(cls, passage_ids: Sequence[int], tokens: list[list[str]]) -> KeywordIndex:
+        """The index of passages already cut into stems (index/text/stems.py)."""
         import bm25s
 
         ids = np.asarray(passage_ids, dtype=np.int64)
-        tokens = [stems(text) for text in texts]
         if len(tokens) != len(ids):
             raise ValueError(f"{len(ids)} passage ids for {len(tokens)} texts")
         if not tokens:

@@ -111,10 +111,9 @@ def test_neighbouring_text_is_shown_dimmed(view: CompareView) -> None:
 
 
 @pytest.mark.parametrize("theme", ["light", "dark"])
-def test_neighbouring_text_stays_readable_in_either_theme(theme: Theme) -> None:
+def test_neighbouring_text_stays_readable_in_either_theme(theme: Theme, qapp: QApplication) -> None:
     """Dimmed, yet with the 4.5:1 contrast that body text needs (WCAG AA)."""
-    app = QApplication.instance()
-    assert isinstance(app, QApplication)
+    app = qapp
     apply_theme(app, theme)
     palette = app.palette()
     base, text = palette.color(QPalette.ColorRole.Base), palette.color(QPalette.ColorRole.Text)
