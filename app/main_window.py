@@ -525,7 +525,7 @@ class MainWindow(QMainWindow):
     def show_preferences(self) -> None:
         embedder = self.service.embedder
         loaded = embedder is not None and self.service.model_loaded
-        running = embedder.precision if embedder and loaded else None
+        running = embedder.running_precision if embedder and loaded else None
         built_with = embedder.name if embedder and self.service.library is not None else None
         library = self.service.library
         cut = library.passage_tokens if library is not None else None
@@ -590,7 +590,7 @@ class MainWindow(QMainWindow):
         self.settings.save()
         embedder = self.service.embedder
         if embedder is not None:
-            precision = precision_name(embedder.precision)
+            precision = precision_name(embedder.running_precision or embedder.precision)
             self.statusBar().showMessage(f"Model {embedder.name} ready, in {precision}.", 10_000)
 
     def _offer_rebuild_with_chosen_model(self, built_with: str, its_ref: str, chosen: str) -> None:

@@ -218,6 +218,8 @@ class LibraryService(JobRunner):
             self._model_loaded, self._model_loading = True, False
             self._previous_model = None
             self.model_ready.emit()
+            if given is None:
+                self._export_for_queries(opened.embedder)
             if opened.built_with is not None:
                 self.model_mismatch.emit(*opened.built_with, opened.embedder.name)
             elif opened.problem is not None:
@@ -248,6 +250,18 @@ class LibraryService(JobRunner):
                 self._discard(opened.library)
 
         self.run(load, loaded, failed, opened_early, on_discard=discard)
+
+    def _export_for_queries(self, embedder: Embedder) -> None:
+        """Once per model on this machine: export it for ONNX Runtime in a worker, so that
+        from the next start on a search by meaning needs no torch (index/embed/query_graph.py).
+        Nothing is shown; where it cannot be made, queries stay in torch."""
+        if embedder.running_precision is None or embedder.query_graph() is not None:
+            return
+        self.run(
+            lambda _job: embedder.export_query_graph(),
+            on_success=lambda _made: None,
+            on_failure=lambda _error: None,  # queries simply stay in torch
+        )
 
     @property
     def model_loading(self) -> bool:
@@ -687,5 +701,5 @@ def _load_model(embedder: Embedder) -> None:
     long as the process, so its millions of objects are taken out of the collector's sight once
     (gc.freeze), and later collections stay short."""
     with paused_gc():
-        embedder.load()
+        embedder.ready_for_queries()
         gc.freeze()

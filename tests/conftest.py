@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,6 +18,9 @@ import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+# Exported query models (index/embed/query_graph.py) go to a folder of this run, never to the
+# person's cache.
+os.environ.setdefault("STORYLENS_CACHE", tempfile.mkdtemp(prefix="storylens-test-cache-"))
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 SEEDS_TITLES = {"Sofia Kalejs", "Sofia Kalmurzaeva", "Romy Baktybekova", "Camilla Roche"}
@@ -43,6 +47,9 @@ def embedder() -> object:
 
     model = Embedder()
     model.load()
+    # Queries are read as a person's are once a build has exported the model: on ONNX Runtime.
+    assert model.export_query_graph()
+    assert model.query_graph() is not None
     return model
 
 

@@ -21,7 +21,8 @@ from typing import Any
 
 import numpy as np
 
-from index.embed.model import Embedder, Precision, TokenOutput, Vectors
+from index.embed.model import Embedder, Precision, Vectors
+from index.embed.outputs import TokenOutput
 from index.errors import BuildCancelled
 
 FAKE_NAME = "fake-embedder"
@@ -69,6 +70,16 @@ class FakeEmbedder(Embedder):
 
     def load(self) -> Any:
         return self
+
+    def query_graph(self) -> None:
+        return None  # never exported: it reads queries itself
+
+    def export_query_graph(self) -> bool:
+        return False
+
+    @property
+    def running_precision(self) -> Precision:
+        return self._fake_precision
 
     @property
     def dimension(self) -> int:

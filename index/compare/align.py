@@ -46,7 +46,7 @@ FloatMatrix = npt.NDArray[np.float32]
 class SentenceEncoder(Protocol):
     """What alignment needs of a model: index.Embedder satisfies it."""
 
-    def encode(self, texts: Sequence[str]) -> FloatMatrix: ...
+    def encode_queries(self, texts: Sequence[str]) -> FloatMatrix: ...
 
 
 @dataclass(frozen=True)
@@ -141,7 +141,7 @@ def align_passages(
     encoder: SentenceEncoder = source.embedder if isinstance(source, Library) else source
     left_sentences, right_sentences = passage_sentences(left), passage_sentences(right)
     texts = [s.text for s in (*left_sentences, *right_sentences)] + [left.text, right.text]
-    vectors = np.asarray(encoder.encode(texts), dtype=np.float32)
+    vectors = np.asarray(encoder.encode_queries(texts), dtype=np.float32)
     n = len(left_sentences)
     sentence_vectors, (left_vector, right_vector) = vectors[:-2], vectors[-2:]
     matrix = sentence_vectors[:n] @ sentence_vectors[n:].T

@@ -18,7 +18,6 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -26,6 +25,7 @@ import numpy as np
 import numpy.typing as npt
 
 from index.embed.memory import bound_inference_memory
+from index.embed.outputs import TokenOutput, normalised, real_tokens
 from index.embed.preload import preload_torch_library
 from index.embed.threads import ThreadChooser, torch_threads
 from index.errors import BuildCancelled, ModelError
@@ -34,9 +34,12 @@ from index.text.passages import HFTokenCounter, TokenCounter
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
+    from index.embed.query_graph import QueryGraph
+
 DEFAULT_MODEL = "default"
 DEFAULT_MODEL_NAME = "all-MiniLM-L6-v2"
 PRECISION_ENV = "STORYLENS_PRECISION"
+TORCH_QUERIES_ENV = "STORYLENS_QUERIES_IN_TORCH"  # set: never read queries on ONNX Runtime
 
 Precision = Literal["fp32", "bf16"]
 PRECISIONS = ("auto", "fp32", "bf16")
@@ -122,7 +125,12 @@ class Embedder:
     """
 
     def __init__(
-        self, model: str | Path | None = None, *, batch_size: int = 64, precision: str = "auto"
+        self,
+        model: str | Path | None = None,
+        *,
+        batch_size: int = 64,
+        precision: str = "auto",
+        query_graph: bool = True,
     ) -> None:
         self.name, self.path = resolve_model_dir(model)
         self.model_ref = DEFAULT_MODEL if self.name == DEFAULT_MODEL_NAME else str(self.path)
@@ -131,6 +139,10 @@ class Embedder:
         self._precision: Precision = "fp32"
         self._model: SentenceTransformer | None = None
         self._tokens: TokenCounter | None = None
+        self._graph: QueryGraph | None = None  # queries on ONNX Runtime (query_graph.py)
+        # False (or $STORYLENS_QUERIES_IN_TORCH): queries always in torch
+        self._graph_allowed = query_graph and not os.environ.get(TORCH_QUERIES_ENV)
+        self._graph_looked = False
         self._lock = threading.Lock()
         self._threads = ThreadChooser(os.cpu_count() or 1)
 
@@ -200,8 +212,59 @@ class Embedder:
     def tokens(self) -> TokenCounter:
         """The model's own tokenizer, so passages are cut to what the model really reads."""
         if self._tokens is None:
-            self._tokens = HFTokenCounter(self.load().tokenizer, self.max_tokens)
+            graph = self.query_graph() if self._model is None else None
+            if graph is not None:  # the same tokenizer.json, without loading torch
+                self._tokens = HFTokenCounter.from_model_dir(self.path, graph.max_tokens)
+            else:
+                self._tokens = HFTokenCounter(self.load().tokenizer, self.max_tokens)
         return self._tokens
+
+    def query_graph(self) -> QueryGraph | None:
+        """This model exported for ONNX Runtime, which reads queries without torch, or None
+        where there is no export yet, queries were kept in torch (query_graph=False or
+        $STORYLENS_QUERIES_IN_TORCH, read when the Embedder is made), or precision bf16 was
+        asked for (the export is float32, which ranks as bfloat16 does:
+        tests/index/embed/test_model.py)."""
+        with self._lock:
+            if not self._graph_looked:
+                self._graph_looked = True
+                if self.requested_precision != "bf16" and self._graph_allowed:
+                    from index.embed.query_graph import QueryGraph
+
+                    self._graph = QueryGraph.open(self.path)
+            return self._graph
+
+    @property
+    def running_precision(self) -> Precision | None:
+        """The precision queries run in now, found without loading anything: float32 on the
+        export, else the torch model's; None while neither is ready."""
+        if self._graph is not None:
+            return "fp32"
+        return self._precision if self._model is not None else None
+
+    def ready_for_queries(self) -> None:
+        """Make queries answerable: the exported model where there is one (a fraction of a
+        second), else the model in torch (seconds: torch and sentence-transformers import)."""
+        if self.query_graph() is None:
+            self.load()
+
+    def export_query_graph(self) -> bool:
+        """Export this model for ONNX Runtime once (query_graph.py), from the torch model;
+        True when an export is ready. Loads the model; seconds to a minute the first time.
+        Queries of this Embedder move to the export the next time one is opened."""
+        if self.requested_precision == "bf16" or not self._graph_allowed:
+            return False
+        from index.embed.query_graph import export, exported
+
+        if exported(self.path):
+            return True
+        model = self.load()
+        with torch_threads(os.cpu_count() or 1):
+            made = export(model, self.path, self.max_tokens)
+        if made:
+            with self._lock:
+                self._graph_looked = False  # the next query opens it
+        return made
 
     @contextmanager
     def batch_threads(self, texts: Sequence[str]) -> Iterator[None]:
@@ -224,7 +287,7 @@ class Embedder:
         model = self.load()
         if 0 < len(texts) <= _SINGLE_THREAD_TEXTS:
             with torch_threads(1):
-                small = _normalised(_forward(model, texts))
+                small = normalised(_forward(model, texts))
             if on_batch is not None:
                 on_batch(len(texts))
             return small
@@ -246,7 +309,16 @@ class Embedder:
             out[batch] = vectors
             if on_batch is not None:
                 on_batch(len(batch))
-        return _normalised(out)
+        return normalised(out)
+
+    def encode_queries(self, texts: Sequence[str]) -> Vectors:
+        """L2-normalised vectors of texts read at a person's request (a query, the chunks of
+        a long one, the sentences of two passages compared): on the export where there is
+        one, else as `encode` reads them. `encode` (builds) always runs in torch."""
+        graph = self.query_graph()
+        if graph is None or not texts:
+            return self.encode(texts)
+        return graph.encode(texts)
 
     def forward_tokens(self, texts: Sequence[str]) -> list[TokenOutput]:
         """One forward pass over `texts` as one batch (on ThreadChooser's thread count): per
@@ -301,7 +373,11 @@ class Embedder:
         """A query's vector (1 x d, normalised) and its token vectors with their spans (as
         token_vectors gives them), from one forward pass: a hybrid search needs both, and a
         second pass would double the model's share of its time. For a text that fits the
-        model (Library.embed_query splits longer ones)."""
+        model (Library.embed_query splits longer ones). On ONNX Runtime where the model
+        has been exported (query_graph.py), else in torch."""
+        graph = self.query_graph()
+        if graph is not None:
+            return graph.read_query(text)
         import torch
 
         model = self.load()
@@ -314,38 +390,17 @@ class Embedder:
             [text], return_offsets_mapping=True, truncation=True, max_length=self.max_tokens
         )["offset_mapping"]
         spans = [(int(start), int(end)) for start, end in spans]
-        vector = _normalised(np.asarray(features["sentence_embedding"].float().numpy()))
+        vector = normalised(np.asarray(features["sentence_embedding"].float().numpy()))
         return (vector, *real_tokens(tokens, spans))
 
     def token_vectors(self, texts: Sequence[str]) -> list[tuple[Vectors, list[tuple[int, int]]]]:
         """Per text, its tokens' vectors in context (L2-normalised, special tokens left out)
-        and each token's character span (index/search/token_match.py)."""
+        and each token's character span (index/search/token_match.py). A few texts (a query)
+        are read on the export where there is one."""
+        graph = self.query_graph() if 0 < len(texts) <= _SINGLE_THREAD_TEXTS else None
+        if graph is not None:
+            return [real_tokens(*graph.forward(text)[1:]) for text in texts]
         return [real_tokens(output.tokens, output.spans) for output in self.forward_tokens(texts)]
-
-
-@dataclass(frozen=True)
-class TokenOutput:
-    """What one text gave in a forward pass (Embedder.forward_tokens)."""
-
-    pooled: Vectors  # the model's own pooled vector, not normalised
-    tokens: Vectors  # one row per token the model read, special tokens included
-    spans: list[tuple[int, int]]  # the tokenizer's character span of each token; (0, 0) for
-    # special tokens. Its length differs from len(tokens) only if tokenizer and model disagree.
-
-
-def real_tokens(
-    vectors: Vectors, spans: Sequence[tuple[int, int]]
-) -> tuple[Vectors, list[tuple[int, int]]]:
-    """The tokens that stand for text (not [CLS], [SEP] or padding): their vectors, unit
-    length, and their character spans."""
-    keep = [i for i, (start, end) in enumerate(spans[: len(vectors)]) if end > start]
-    return _normalised(np.asarray(vectors[keep], dtype=np.float32)), [spans[i] for i in keep]
-
-
-def _normalised(vectors: Vectors) -> Vectors:
-    """Unit length, computed in float32: bfloat16 arithmetic leaves norms off by ~1e-3."""
-    vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
-    return vectors
 
 
 def _forward(model: SentenceTransformer, texts: Sequence[str]) -> Vectors:

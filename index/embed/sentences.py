@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
-from index.embed.model import real_tokens
+from index.embed.outputs import real_tokens
 from index.errors import BuildCancelled
 
 if TYPE_CHECKING:

@@ -387,10 +387,10 @@ class Library:
         if not text:
             raise QueryError("The query is empty: type what you are looking for.")
         if self._fits_model(text):
-            return self.embedder.encode([text])
+            return self.embedder.encode_queries([text])
         cut = split_passages(text, self.embedder.tokens, max_tokens=self.passage_tokens)
         chunks = [text[p.start : p.end] for p in cut]
-        mean = self.embedder.encode(chunks).mean(axis=0, keepdims=True)
+        mean = self.embedder.encode_queries(chunks).mean(axis=0, keepdims=True)
         normalised: Vectors = (mean / np.linalg.norm(mean, axis=1, keepdims=True)).astype(
             np.float32
         )

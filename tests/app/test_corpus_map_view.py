@@ -36,7 +36,7 @@ def test_every_passage_is_a_point_with_the_search_marked(
     assert answer.query_point is not None  # the query, placed on the same plane
     # The cross is the query's own vector projected on the passages' plane.
     assert isinstance(embedder, Embedder)
-    expected = answer.atlas.project(embedder.encode([answer.query]))[0]
+    expected = answer.atlas.project(embedder.encode_queries([answer.query]))[0]
     assert np.allclose(answer.query_point, expected, atol=1e-4)
     assert answer.query == window.search.model.result.query
     where = {int(p): i for i, p in enumerate(answer.atlas.passage_ids)}

@@ -68,7 +68,7 @@ def test_ok_applies_and_saves_the_choices_and_cancel_changes_nothing(
         dialog = preferences_of(qtbot, window)
         assert dialog.choices() == Choices.of(window.settings)
         assert window.service.embedder is not None
-        running = precision_name(window.service.embedder.precision)
+        running = precision_name(window.service.embedder.running_precision or "")
         assert running in ("float32", "bfloat16")
         assert f"runs in {running}" in dialog.precision_note.text()
         dialog.results.setValue(2)
