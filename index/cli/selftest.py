@@ -74,6 +74,7 @@ def run_self_test(
             ("offline", _check_offline),
             ("model", _check_model),
             ("index", _check_index),
+            ("queries", _check_queries),
             ("search", _check_search),
             ("compare", _check_compare),
             ("formats", lambda c: check_formats(c.index_dir.parent / "formats")),
@@ -126,6 +127,24 @@ def _check_index(context: Context) -> str:
         f"{len(titles)} stories, {report.passages_total} passages from {seeds}; "
         f"RSS {_current_rss_mb():.0f} MB"
     )
+
+
+def _check_queries(context: Context) -> str:
+    """The path a query takes from the second start on: the model exported for ONNX Runtime
+    (made now if this machine has none yet, as a first start makes it), then read by it; the
+    search and window checks after this one run on it."""
+    started = time.perf_counter()
+    if not context.embedder.export_query_graph():
+        raise SelfTestFailed("the model could not be exported for ONNX Runtime")
+    made = time.perf_counter() - started
+    graph = context.embedder.query_graph()
+    if graph is None:
+        raise SelfTestFailed("the exported model does not open")
+    graph.read_query(PARAPHRASE)
+    began = time.perf_counter()
+    graph.read_query(PARAPHRASE)
+    took = (time.perf_counter() - began) * 1000
+    return f"on ONNX Runtime (exported or found in {made:.1f} s), {took:.0f} ms a query"
 
 
 def _check_search(context: Context) -> str:

@@ -216,12 +216,10 @@ def export(model: SentenceTransformer, model_dir: Path, max_tokens: int) -> bool
 
 
 def _float32_copy(model: SentenceTransformer) -> SentenceTransformer:
+    """A private float32 copy: tracing must not touch the model that builds and searches may
+    be running in other threads meanwhile."""
     import copy
 
-    import torch
-
-    if all(p.dtype == torch.float32 for p in model.parameters()):
-        return model
     return copy.deepcopy(model).float()
 
 
