@@ -24,6 +24,7 @@ import os
 import shutil
 import tempfile
 import threading
+import time
 import warnings
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -45,6 +46,8 @@ CACHE_ENV = "STORYLENS_CACHE"
 _FORMAT = 1  # bump when what is exported changes
 _GRAPH_NAME = "model.onnx"
 _ABOUT_NAME = "about.json"
+_WORK_PREFIX = ".export-"
+_ABANDONED_AFTER_S = 3600
 # The export must give the torch model's float32 answers to within this, on every probe
 # (cosine distance of each vector; ONNX Runtime's own kernels differ in the last bits).
 _TOLERANCE = 1e-4
@@ -171,7 +174,8 @@ def export(model: SentenceTransformer, model_dir: Path, max_tokens: int) -> bool
         return True
     try:
         final.parent.mkdir(parents=True, exist_ok=True)
-        work = Path(tempfile.mkdtemp(prefix=".export-", dir=final.parent))
+        _remove_abandoned(final.parent)
+        work = Path(tempfile.mkdtemp(prefix=_WORK_PREFIX, dir=final.parent))
     except OSError as exc:  # no writable cache folder: queries stay in torch
         _log.warning("Cannot keep an exported query model in %s (%s).", final.parent, exc)
         return False
@@ -213,6 +217,16 @@ def export(model: SentenceTransformer, model_dir: Path, max_tokens: int) -> bool
         return False
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _remove_abandoned(root: Path) -> None:
+    """Remove the work folders of exports that a closed window or a killed process left
+    (about 90 MB each); one younger than an hour may be another process's, still writing."""
+    now = time.time()
+    for folder in root.glob(f"{_WORK_PREFIX}*"):
+        with contextlib.suppress(OSError):
+            if now - folder.stat().st_mtime > _ABANDONED_AFTER_S:
+                shutil.rmtree(folder, ignore_errors=True)
 
 
 def _float32_copy(model: SentenceTransformer) -> SentenceTransformer:

@@ -133,3 +133,33 @@ def test_precision_bf16_keeps_queries_in_torch(embedder: Embedder) -> None:
 def test_the_environment_keeps_queries_in_torch(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(TORCH_QUERIES_ENV, "1")
     assert Embedder().query_graph() is None
+
+
+def test_work_left_by_an_interrupted_export_is_removed(
+    model_copy: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("STORYLENS_CACHE", str(tmp_path / "cache"))
+    root = graph_dir(model_copy).parent
+    abandoned, writing = root / ".export-abandoned", root / ".export-writing"
+    for folder in (abandoned, writing):
+        folder.mkdir(parents=True)
+        (folder / "model.onnx").write_bytes(b"half written")
+    os.utime(abandoned, (0, 0))  # left long ago; `writing` is another process's, just begun
+    assert Embedder(model_copy).export_query_graph()
+    assert not abandoned.exists()
+    assert writing.exists()
+    assert sorted(p.name for p in root.iterdir()) == sorted(
+        [".export-writing", graph_dir(model_copy).name]
+    )
+
+
+def test_a_cache_that_cannot_be_written_leaves_queries_in_torch(
+    model_copy: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the cache folder would be", encoding="utf-8")
+    monkeypatch.setenv("STORYLENS_CACHE", str(blocked))
+    model = Embedder(model_copy)
+    assert not model.export_query_graph()
+    assert model.query_graph() is None
+    assert model.read_query(QUERIES[0])[0].shape == (1, 384)
