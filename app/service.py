@@ -529,16 +529,23 @@ class LibraryService(JobRunner):
             from index import Library, build_index
 
             with paused_gc():
-                report = build_index(
-                    request.paths,
-                    index_dir,
-                    embedder=job.embedder,
-                    remove=request.remove,
-                    rebuild=request.rebuild,
-                    progress=job.report,
-                    cancel=job.cancel_event,
-                    passage_tokens=request.passage_tokens,
-                )
+                had_model = job.embedder.torch_loaded
+                try:
+                    report = build_index(
+                        request.paths,
+                        index_dir,
+                        embedder=job.embedder,
+                        remove=request.remove,
+                        rebuild=request.rebuild,
+                        progress=job.report,
+                        cancel=job.cancel_event,
+                        passage_tokens=request.passage_tokens,
+                    )
+                finally:
+                    if not had_model and job.embedder.torch_loaded:
+                        # Loaded for this build (queries had not needed it): out of the
+                        # collector's sight, as a model loaded at start is (_load_model).
+                        gc.freeze()
                 library = Library.open(index_dir, embedder=job.embedder)
             return report, library, LibraryContents.of(library)
 

@@ -78,6 +78,10 @@ class FakeEmbedder(Embedder):
         return False
 
     @property
+    def torch_loaded(self) -> bool:
+        return True  # as good as loaded: there is nothing to load
+
+    @property
     def running_precision(self) -> Precision:
         return self._fake_precision
 

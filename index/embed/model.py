@@ -235,6 +235,11 @@ class Embedder:
             return self._graph
 
     @property
+    def torch_loaded(self) -> bool:
+        """Whether the model is loaded in torch (builds need it; queries may not)."""
+        return self._model is not None
+
+    @property
     def running_precision(self) -> Precision | None:
         """The precision queries run in now, found without loading anything: float32 on the
         export, else the torch model's; None while neither is ready."""
