@@ -331,12 +331,11 @@ def _cmd_index(args: argparse.Namespace) -> int:
 def _export_for_queries(index_dir: Path | None, precision: str) -> None:
     """Once per model on this machine, while the build's model is still loaded: export it for
     ONNX Runtime, so that searches need no torch from now on (index/embed/query_graph.py)."""
-    from index.embed.query_graph import exported
     from index.search.library import Library
 
     with Library.open(index_dir, precision=precision) as lib:
         embedder = lib.embedder
-        if embedder.requested_precision == "bf16" or exported(embedder.path):
+        if embedder.requested_precision == "bf16" or embedder.query_graph() is not None:
             return
         print("Preparing quick searches with this model (once)...", file=sys.stderr)
         embedder.export_query_graph()

@@ -259,9 +259,9 @@ class Embedder:
         Queries of this Embedder move to the export the next time one is opened."""
         if self.requested_precision == "bf16" or not self._graph_allowed:
             return False
-        from index.embed.query_graph import export, exported
+        from index.embed.query_graph import export
 
-        if exported(self.path):
+        if self.query_graph() is not None:
             return True
         model = self.load()
         with torch_threads(os.cpu_count() or 1):

@@ -171,7 +171,9 @@ def export(model: SentenceTransformer, model_dir: Path, max_tokens: int) -> bool
         return False
     final = graph_dir(model_dir)
     if exported(model_dir):
-        return True
+        if QueryGraph.open(model_dir) is not None:
+            return True
+        shutil.rmtree(final, ignore_errors=True)  # damaged: made again below
     try:
         final.parent.mkdir(parents=True, exist_ok=True)
         _remove_abandoned(final.parent)

@@ -105,6 +105,8 @@ def test_a_damaged_export_is_not_used(model_copy: Path, embedder: Embedder) -> N
     assert fresh.query_graph() is None
     vector, _tokens, _spans = fresh.read_query(QUERIES[0])  # read in torch instead
     assert _cosine(vector, embedder.read_query(QUERIES[0])[0]) > 0.99
+    assert fresh.export_query_graph()  # the next export makes it again
+    assert QueryGraph.open(model_copy) is not None
 
 
 def test_a_changed_model_is_not_answered_by_the_old_export(model_copy: Path) -> None:
