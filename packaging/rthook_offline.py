@@ -11,3 +11,5 @@ os.environ["TRANSFORMERS_OFFLINE"] = "1"
 os.environ["HF_DATASETS_OFFLINE"] = "1"
 os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
 os.environ["TOKENIZERS_PARALLELISM"] = "false"
+# ONNX Runtime (queries, index/embed/query_graph.py) carries Microsoft's telemetry client.
+os.environ["ORT_DISABLE_TELEMETRY"] = "1"

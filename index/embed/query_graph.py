@@ -61,6 +61,14 @@ _PROBES = (
 _log = logging.getLogger(__name__)
 
 
+def _without_telemetry() -> None:
+    """ONNX Runtime's Linux builds carry Microsoft's telemetry client: on import it writes a
+    device id and an event store under ~/.cache/Microsoft and may send events. Storylens sends
+    nothing anywhere; this must run before onnxruntime is imported (the exporter may import it
+    too)."""
+    os.environ["ORT_DISABLE_TELEMETRY"] = "1"
+
+
 def cache_root() -> Path:
     """Where exported query graphs are kept ($STORYLENS_CACHE, else the user cache folder)."""
     override = os.environ.get(CACHE_ENV)
@@ -106,6 +114,7 @@ class QueryGraph:
         if not (where / _ABOUT_NAME).is_file():
             return None
         try:
+            _without_telemetry()
             import onnxruntime
 
             about = json.loads((where / _ABOUT_NAME).read_text(encoding="utf-8"))
@@ -169,6 +178,7 @@ def export(model: SentenceTransformer, model_dir: Path, max_tokens: int) -> bool
     does not agree; nothing is left behind then. Seconds to a minute, once per model."""
     if not (model_dir / "tokenizer.json").is_file():
         return False
+    _without_telemetry()
     final = graph_dir(model_dir)
     if exported(model_dir):
         if QueryGraph.open(model_dir) is not None:

@@ -67,7 +67,7 @@ def test_search_answers_as_with_torch(
             ]
 
 
-def test_a_new_process_searches_by_meaning_without_torch(seed_index: Path) -> None:
+def test_a_new_process_searches_by_meaning_without_torch(seed_index: Path, tmp_path: Path) -> None:
     script = (
         "import sys\n"
         "from index.search.library import Library\n"
@@ -76,7 +76,10 @@ def test_a_new_process_searches_by_meaning_without_torch(seed_index: Path) -> No
         "stage', k=3)\n"
         "print(hits[0].passage.story_title, hits[0].why.dense > 0, 'torch' in sys.modules)\n"
     )
-    env = {k: v for k, v in os.environ.items() if k != TORCH_QUERIES_ENV}
+    env = {
+        k: v for k, v in os.environ.items() if k not in (TORCH_QUERIES_ENV, "ORT_DISABLE_TELEMETRY")
+    }
+    env |= {"HOME": str(tmp_path), "XDG_CACHE_HOME": str(tmp_path / ".cache")}
     root = Path(__file__).resolve().parents[3]
     done = subprocess.run(
         [sys.executable, "-c", script, str(seed_index)],
@@ -88,6 +91,8 @@ def test_a_new_process_searches_by_meaning_without_torch(seed_index: Path) -> No
         check=True,
     )
     assert done.stdout.split() == ["Sofia", "Kalejs", "True", "False"]
+    # ONNX Runtime's telemetry client wrote a device id under ~/.cache/Microsoft when allowed
+    assert not (tmp_path / ".cache" / "Microsoft").exists()
 
 
 @pytest.fixture
