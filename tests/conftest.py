@@ -8,6 +8,7 @@ is marked `model` here, by its fixtures, so the mark cannot drift from what the 
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import tempfile
@@ -18,9 +19,12 @@ import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-# Exported query models (index/embed/query_graph.py) go to a folder of this run, never to the
-# person's cache.
-os.environ.setdefault("STORYLENS_CACHE", tempfile.mkdtemp(prefix="storylens-test-cache-"))
+# Exported query models (index/embed/query_graph.py, about 90 MB each) go to a folder of this
+# run, never to the person's cache, and are removed when the run ends.
+if "STORYLENS_CACHE" not in os.environ:
+    _TEST_CACHE = tempfile.mkdtemp(prefix="storylens-test-cache-")
+    os.environ["STORYLENS_CACHE"] = _TEST_CACHE
+    atexit.register(shutil.rmtree, _TEST_CACHE, ignore_errors=True)
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 SEEDS_TITLES = {"Sofia Kalejs", "Sofia Kalmurzaeva", "Romy Baktybekova", "Camilla Roche"}
