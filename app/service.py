@@ -255,7 +255,7 @@ class LibraryService(JobRunner):
         """Once per model on this machine: export it for ONNX Runtime in a worker, so that
         from the next start on a search by meaning needs no torch (index/embed/query_graph.py).
         Nothing is shown; where it cannot be made, queries stay in torch."""
-        if embedder.running_precision is None or embedder.query_graph() is not None:
+        if not embedder.may_use_query_graph or embedder.query_graph() is not None:
             return
         self.run(
             lambda _job: embedder.export_query_graph(),

@@ -71,6 +71,8 @@ class FakeEmbedder(Embedder):
     def load(self) -> Any:
         return self
 
+    may_use_query_graph = False
+
     def query_graph(self) -> None:
         return None  # never exported: it reads queries itself
 

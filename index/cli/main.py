@@ -335,7 +335,7 @@ def _export_for_queries(index_dir: Path | None, precision: str) -> None:
 
     with Library.open(index_dir, precision=precision) as lib:
         embedder = lib.embedder
-        if embedder.requested_precision == "bf16" or embedder.query_graph() is not None:
+        if not embedder.may_use_query_graph or embedder.query_graph() is not None:
             return
         print("Preparing quick searches with this model (once)...", file=sys.stderr)
         embedder.export_query_graph()

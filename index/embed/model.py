@@ -140,8 +140,13 @@ class Embedder:
         self._model: SentenceTransformer | None = None
         self._tokens: TokenCounter | None = None
         self._graph: QueryGraph | None = None  # queries on ONNX Runtime (query_graph.py)
-        # False (or $STORYLENS_QUERIES_IN_TORCH): queries always in torch
-        self._graph_allowed = query_graph and not os.environ.get(TORCH_QUERIES_ENV)
+        # Whether queries may run on the export: not with query_graph=False or
+        # $STORYLENS_QUERIES_IN_TORCH, nor with bf16 asked for (the export is float32)
+        self.may_use_query_graph = (
+            query_graph
+            and not os.environ.get(TORCH_QUERIES_ENV)
+            and self.requested_precision != "bf16"
+        )
         self._graph_looked = False
         self._lock = threading.Lock()
         self._threads = ThreadChooser(os.cpu_count() or 1)
@@ -228,7 +233,7 @@ class Embedder:
         with self._lock:
             if not self._graph_looked:
                 self._graph_looked = True
-                if self.requested_precision != "bf16" and self._graph_allowed:
+                if self.may_use_query_graph:
                     from index.embed.query_graph import QueryGraph
 
                     self._graph = QueryGraph.open(self.path)
@@ -257,7 +262,7 @@ class Embedder:
         """Export this model for ONNX Runtime once (query_graph.py), from the torch model;
         True when an export is ready. Loads the model; seconds to a minute the first time.
         Queries of this Embedder move to the export the next time one is opened."""
-        if self.requested_precision == "bf16" or not self._graph_allowed:
+        if not self.may_use_query_graph:
             return False
         from index.embed.query_graph import export
 

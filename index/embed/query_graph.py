@@ -114,23 +114,29 @@ class QueryGraph:
         if not (where / _ABOUT_NAME).is_file():
             return None
         try:
-            _without_telemetry()
-            import onnxruntime
-
-            about = json.loads((where / _ABOUT_NAME).read_text(encoding="utf-8"))
-            options = onnxruntime.SessionOptions()
-            options.intra_op_num_threads = 1  # one query: a second core would cost more
-            options.inter_op_num_threads = 1
-            options.log_severity_level = 3
-            session = onnxruntime.InferenceSession(
-                str(where / _GRAPH_NAME), options, providers=["CPUExecutionProvider"]
-            )
-            tokenizer_json = (model_dir / "tokenizer.json").read_text(encoding="utf-8")
-            graph = cls(session, tokenizer_json, about)
-            graph._tokenizer()  # a tokenizer that does not load fails here, not at a query
+            return cls._at(where, model_dir)
         except Exception as exc:  # a missing runtime or a damaged file: torch answers instead
             _log.warning("The exported query model at %s is not usable (%s).", where, exc)
             return None
+
+    @classmethod
+    def _at(cls, where: Path, model_dir: Path) -> QueryGraph:
+        """The export in `where` (kept, or still being checked) of the model in `model_dir`;
+        raises whatever opening it raises."""
+        _without_telemetry()
+        import onnxruntime
+
+        about = json.loads((where / _ABOUT_NAME).read_text(encoding="utf-8"))
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = 1  # one query: a second core would cost more
+        options.inter_op_num_threads = 1
+        options.log_severity_level = 3
+        session = onnxruntime.InferenceSession(
+            str(where / _GRAPH_NAME), options, providers=["CPUExecutionProvider"]
+        )
+        tokenizer_json = (model_dir / "tokenizer.json").read_text(encoding="utf-8")
+        graph = cls(session, tokenizer_json, about)
+        graph._tokenizer()  # a tokenizer that does not load fails here, not at a query
         return graph
 
     def _tokenizer(self) -> Any:
@@ -180,7 +186,7 @@ def export(model: SentenceTransformer, model_dir: Path, max_tokens: int) -> bool
         return False
     _without_telemetry()
     final = graph_dir(model_dir)
-    if exported(model_dir):
+    if (final / _ABOUT_NAME).is_file():
         if QueryGraph.open(model_dir) is not None:
             return True
         shutil.rmtree(final, ignore_errors=True)  # damaged: made again below
@@ -319,10 +325,7 @@ def _agrees(model: SentenceTransformer, model_dir: Path, where: Path) -> bool:
     and token spans on every probe text."""
     import torch
 
-    with contextlib.redirect_stderr(io.StringIO()):
-        graph = _open_at(where, model_dir)
-    if graph is None:
-        return False
+    graph = QueryGraph._at(where, model_dir)
     for text in _PROBES:
         with torch.inference_mode():
             features = model(_prepare(model, [text]))
@@ -344,18 +347,7 @@ def _agrees(model: SentenceTransformer, model_dir: Path, where: Path) -> bool:
     return True
 
 
-def _open_at(where: Path, model_dir: Path) -> QueryGraph | None:
-    import onnxruntime
-
-    about = json.loads((where / _ABOUT_NAME).read_text(encoding="utf-8"))
-    session = onnxruntime.InferenceSession(
-        str(where / _GRAPH_NAME), providers=["CPUExecutionProvider"]
-    )
-    return QueryGraph(session, (model_dir / "tokenizer.json").read_text(encoding="utf-8"), about)
-
-
 def _cosine_distance(got: Vectors, want: Vectors) -> float:
     """The largest 1 - cosine between matching rows."""
-    got = got / np.maximum(np.linalg.norm(got, axis=-1, keepdims=True), 1e-12)
-    want = want / np.maximum(np.linalg.norm(want, axis=-1, keepdims=True), 1e-12)
+    got, want = normalised(got.astype(np.float32)), normalised(want.astype(np.float32))
     return float(np.max(1.0 - np.sum(got * want, axis=-1)))

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
-from index.embed.outputs import real_tokens
+from index.embed.outputs import normalised, real_tokens
 from index.errors import BuildCancelled
 
 if TYPE_CHECKING:
@@ -64,7 +64,7 @@ def embed_with_sentences(
         # Through the model's own modules after pooling (a Dense projection in many models),
         # so sentence vectors live where passage vectors do.
         finished = np.split(
-            _normalised(embedder.after_pooling(np.concatenate(pooled))),
+            normalised(embedder.after_pooling(np.concatenate(pooled))),
             np.cumsum([len(p) for p in pooled])[:-1],
         )
         for vectors, i in zip(finished, batch, strict=True):
@@ -99,9 +99,4 @@ def pool_sentences(
     for row, (start, end) in enumerate(sentence_spans):
         inside = real & (starts < end) & (ends > start)
         out[row] = token_vectors[inside].mean(axis=0) if inside.any() else whole
-    return _normalised(out) if normalise else out
-
-
-def _normalised(vectors: Vectors) -> Vectors:
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    return np.asarray(vectors / np.maximum(norms, 1e-12), dtype=np.float32)
+    return normalised(out) if normalise else out

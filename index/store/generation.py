@@ -63,6 +63,7 @@ class Generation:
         if problems:
             raise IndexCorrupt(f"The index is damaged: {'; '.join(problems)}. {REBUILD_ADVICE}")
         database = Store.open(path / DATABASE_NAME)
+        phrases: PhraseIndex | None = None
         try:
             meta = database.meta()
             passages = database.passage_count()
@@ -78,22 +79,19 @@ class Generation:
                     f"{REBUILD_ADVICE}"
                 )
             sentences, keywords, phrases = read_search_files(path)
-        except sqlite3.DatabaseError as exc:
-            database.close()
-            raise IndexCorrupt(f"The index database is damaged ({exc}). {REBUILD_ADVICE}") from exc
-        except BaseException:
-            database.close()
-            raise
-        try:
             tokens = TokenCodes.open(path)
             if len(keywords) != len(vectors) or sentences.dimension != vectors.dimension:
                 raise IndexIncompatible(
                     f"The keyword or sentence index does not match the passages. {REBUILD_ADVICE}"
                 )
-        except BaseException:
+        except BaseException as exc:
             database.close()
             if phrases is not None:
                 phrases.close()
+            if isinstance(exc, sqlite3.DatabaseError):
+                raise IndexCorrupt(
+                    f"The index database is damaged ({exc}). {REBUILD_ADVICE}"
+                ) from exc
             raise
         return cls(
             path,
