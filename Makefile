@@ -14,12 +14,12 @@ $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON_BOOT) -m venv $(VENV)
 	# torch first and exactly this version: the local CPU wheel. Anything looser pulls CUDA.
 	$(PY) -m pip install --disable-pip-version-check -q torch==2.13.0
-	$(PY) -m pip install --disable-pip-version-check -q -e '.[test]'
+	$(PY) -m pip install --disable-pip-version-check -q -e '.[test,scale]'
 	touch $(STAMP)
 
 # The `package` extra (PyInstaller) on top of the app's own set-up.
 $(PACKAGE_STAMP): $(STAMP)
-	$(PY) -m pip install --disable-pip-version-check -q -e '.[test,package]'
+	$(PY) -m pip install --disable-pip-version-check -q -e '.[test,scale,package]'
 	touch $(PACKAGE_STAMP)
 
 run: $(STAMP)

@@ -438,7 +438,9 @@ class LibraryService(JobRunner):
         def op(job: Job) -> LibraryContents:
             from index.store.named_sets import edit_named_set
 
-            edit_named_set(job.library.layout.path, name, add=add, remove=remove, delete=delete)
+            layout = job.library.layout
+            assert layout is not None, "the window opens local libraries only"
+            edit_named_set(layout.path, name, add=add, remove=remove, delete=delete)
             return LibraryContents.of(job.library)
 
         def done(contents: LibraryContents) -> None:

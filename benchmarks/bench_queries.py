@@ -35,7 +35,7 @@ from bench_index import fixed_queries, percentile
 STAGES = {
     "read the query (model)": "index.search.library:Library._read_query",
     "find + score candidates": "index.search.candidates:Ranker.candidates",
-    "  of which scoring": "index.search.candidates:Ranker._dense_scores",
+    "  of which scoring": "index.search.candidates:dense_scores",
     "token match": "index.search.library:Library._token_matched",
     "  of which decoding": "index.store.tokens:TokenCodes.vectors",
     "fetch + explain hits": "index.search.library:Library._explained_hits",
@@ -130,8 +130,9 @@ def _timed_stages() -> dict[str, list[float]]:
     times: dict[str, list[float]] = {}
     for label, where in STAGES.items():
         module_name, qualified = where.split(":")
-        owner_name, method_name = qualified.split(".")
-        owner = getattr(importlib.import_module(module_name), owner_name)
+        module = importlib.import_module(module_name)
+        owner_name, _, method_name = qualified.rpartition(".")
+        owner = getattr(module, owner_name) if owner_name else module  # a method or a function
         method = getattr(owner, method_name)
         kept = times.setdefault(label, [])
 

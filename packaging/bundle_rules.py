@@ -52,6 +52,14 @@ _NEVER_IMPORTED = [
     "readline",
     "curses",
     "_curses",
+    # The `scale` extra (a library kept in Milvus): a person installs it with pip where they
+    # need it; the window's installer stays as it was, and says so if an address is given.
+    # With it come pandas and pyarrow, which some bundled libraries import only if present.
+    "pymilvus",
+    "milvus_lite",
+    "grpc",
+    "pandas",
+    "pyarrow",
 ]
 EXCLUDED_MODULES: list[str] = [] if BASELINE else _NEVER_IMPORTED
 

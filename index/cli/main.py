@@ -29,6 +29,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,6 +53,7 @@ from index.cli.output import (
 )
 from index.embed.model import PRECISIONS
 from index.errors import StorylensError
+from index.store.milvus import MilvusAddress, is_milvus_address
 
 if TYPE_CHECKING:
     from index.cli.selftest import WindowCheck
@@ -86,6 +88,13 @@ def main(
         )
         return EXIT_USAGE
     if args.command is None:
+        if isinstance(args.index, str):
+            print(
+                "storylens: the window opens local libraries for now; search one in Milvus "
+                f"with: storylens search --index {args.index} QUERY",
+                file=sys.stderr,
+            )
+            return EXIT_USAGE
         return open_window(args.index, chosen) if open_window is not None else _demo(args)
     try:
         result: int = args.run(args)
@@ -109,7 +118,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {_own_version()}")
     parser.add_argument(
-        "--index", type=Path, default=None, help="index directory (default: the user data dir)"
+        "--index",
+        type=_index_place,
+        default=None,
+        help="index directory (default: the user data dir), or a library in Milvus: "
+        "milvus:PATH.db or milvus://HOST:PORT/NAME",
     )
     parser.add_argument(
         "--side-by-side",
@@ -126,7 +139,9 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     # --index is also taken after the command, where most people type it.
     after = argparse.ArgumentParser(add_help=False)
-    after.add_argument("--index", type=Path, default=argparse.SUPPRESS, help="index directory")
+    after.add_argument(
+        "--index", type=_index_place, default=argparse.SUPPRESS, help="index directory"
+    )
     # Commands that run the model; float32 and bfloat16 rank alike (tests/index/embed/), so
     # an index built in one is searched in either.
     runs_model = argparse.ArgumentParser(add_help=False)
@@ -307,14 +322,21 @@ def _own_version() -> str:
         return "unknown"
 
 
+def _index_place(text: str) -> Path | str:
+    """--index: a directory, or a Milvus address kept as written (a Path would fold its //)."""
+    return text if is_milvus_address(text) else Path(text)
+
+
 def _cmd_index(args: argparse.Namespace) -> int:
     from index.build.builder import build_index
     from index.cli.progress import ProgressBar
 
+    milvus = MilvusAddress.parse(args.index) if isinstance(args.index, str) else None
+    index_dir = milvus.working_copy() if milvus is not None else args.index
     with ProgressBar(sys.stderr) as bar:
         report = build_index(
             args.paths,
-            args.index,
+            index_dir,
             model=args.model,
             precision=args.precision,
             rebuild=args.rebuild,
@@ -324,8 +346,34 @@ def _cmd_index(args: argparse.Namespace) -> int:
         )
     print_report(report, sys.stdout)
     if report.passages_embedded:
-        _export_for_queries(args.index, args.precision)
+        _export_for_queries(index_dir, args.precision)
+    if milvus is not None:
+        _publish(index_dir, milvus)
     return EXIT_OK
+
+
+def _publish(index_dir: Path, address: MilvusAddress) -> None:
+    """Bring the library in Milvus up to date with the working copy just built."""
+    from index.store.generation import Generation
+    from index.store.generations import IndexDir
+    from index.store.milvus.publish import publish
+
+    last = [0.0]
+
+    def progress(done: int, total: int) -> None:
+        if time.monotonic() - last[0] >= 2 or done == total:
+            last[0] = time.monotonic()
+            print(f"Publishing to Milvus: {done:,} of {total:,} stories", file=sys.stderr)
+
+    generation = Generation.open(IndexDir(index_dir).current())
+    try:
+        published = publish(generation, address, progress=progress)
+    finally:
+        generation.close()
+    print(
+        f"Milvus {address.text}: {published.written} stories written, {published.removed} "
+        f"removed, {published.kept} unchanged; {published.passages} passages there."
+    )
 
 
 def _export_for_queries(index_dir: Path | None, precision: str) -> None:
@@ -564,6 +612,8 @@ def _cmd_collection(args: argparse.Namespace) -> int:
 
     with Library.open(args.index) as lib:  # the model is never loaded for this
         if args.name is not None and (args.add or args.remove or args.delete):
+            if lib.layout is None:
+                raise StorylensError("Collections of a library in Milvus cannot be edited here.")
             edit_named_set(
                 lib.layout.path,
                 args.name,
@@ -585,6 +635,8 @@ def _cmd_info(args: argparse.Namespace) -> int:
     from index.store.database import passage_tokens_of
 
     if args.check:
+        if isinstance(args.index, str):
+            raise StorylensError("--check reads local index files; a library in Milvus has none.")
         return _check(args.index)
     with Library.open(args.index) as lib:
         info = lib.info()

@@ -2,8 +2,8 @@
 
 A passage is a candidate when it comes in the top n of any ranking the mode uses (passage
 vectors, sentence vectors, keywords) and passes the query's filters (story filter, "phrases",
--exclusions). The ranker reads what it needs through a PassageStore (a data port the store
-implements), so it holds no database or vector file of its own.
+-exclusions). The ranker reads what it needs through a LibraryStore (a data port the store
+implements, index/store/port.py), so it holds no database or vector file of its own.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from index.search.fusion import Candidates, Mode, SearchSettings, keyword_focus
 from index.search.query import ParsedQuery, phrase_pattern
 from index.store.keywords import KeywordIndex
 from index.store.phrases import PhraseIndex
+from index.store.port import LibraryStore
 from index.store.sentences import SentenceIndex, passage_of, sentence_ids_of
 from index.text.folding import fold, words
 from index.text.stems import query_terms, stem_words
@@ -25,32 +26,25 @@ from index.text.stems import query_terms, stem_words
 Vectors = npt.NDArray[np.float32]
 
 
-class PassageStore(Protocol):
-    """What ranking reads from an index generation (index/store/generation.py implements it)."""
+class CandidateFinder(Protocol):
+    """Finds and scores a query's candidates in one kind of store: Ranker here for the local
+    generation, MilvusCandidates (index/search/milvus_candidates.py) for Milvus."""
 
-    def texts(self, ids: Sequence[int]) -> dict[int, str]:
-        """The text of each passage."""
-        ...
-
-    def sentence_counts(self, ids: Sequence[int]) -> dict[int, int]:
-        """How many sentences each passage has."""
-        ...
-
-    def passage_vectors(self, ids: Sequence[int]) -> Vectors:
-        """The passages' vectors, one row each, in the order of `ids`."""
-        ...
-
-    def dense_search(
-        self, vector: Vectors, n: int, only: Sequence[int] | None
-    ) -> list[tuple[float, int]]:
-        """(cosine, passage id) of the n passages closest to `vector`, best first."""
-        ...
+    def candidates(
+        self,
+        parsed: ParsedQuery,
+        vector: Vectors | None,
+        *,
+        mode: Mode = "hybrid",
+        only: Sequence[int] | None = None,
+        n: int = SearchSettings.candidates,
+    ) -> Candidates: ...
 
 
 class Ranker:
     def __init__(
         self,
-        store: PassageStore,
+        store: LibraryStore,
         sentences: SentenceIndex,
         keywords: KeywordIndex,
         phrases: PhraseIndex | None = None,
@@ -88,7 +82,7 @@ class Ranker:
         whole, sentence = zeros, zeros
         best: list[int | None] = [None] * len(rows)
         if vector is not None and mode != "keyword":
-            whole, sentence, best = self._dense_scores(vector, pids)
+            whole, sentence, best = dense_scores(self._store, vector, pids)
         kw = keyword[rows] if keyword is not None else zeros
         # How far keywords single out a few passages is a property of the query over the whole
         # library: inside a filter of a few passages their scores alone would always look focused.
@@ -181,30 +175,31 @@ class Ranker:
                     rows.append(row)
         return rows
 
-    def _dense_scores(
-        self, vector: npt.NDArray[np.float32], pids: Sequence[int]
-    ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32], list[int | None]]:
-        """(passage cosine, best sentence cosine, best sentence ordinal) of each passage; a
-        passage without sentence vectors counts as its own best sentence."""
-        query = vector.reshape(-1)
-        whole = (self._store.passage_vectors(pids) @ query).astype(np.float32)
-        counts_of = self._store.sentence_counts(pids)
-        flat, counts = sentence_ids_of(pids, [counts_of.get(pid, 0) for pid in pids])
-        starts = np.cumsum(counts) - counts
-        try:
-            sims = self._sentences.vectors(flat) @ query
-        except KeyError:  # sentence rows without vectors: rank by the passages alone
-            return whole, whole.copy(), [None] * len(pids)
-        best_score = whole.copy()
-        best: list[int | None] = [None] * len(pids)
-        has = np.flatnonzero(counts)
-        if len(has):
-            top = np.maximum.reduceat(sims, starts[has])
-            best_score[has] = top
-            # the first sentence of each passage that reaches its passage's best
-            passage_of_row = np.repeat(np.arange(len(has)), counts[has])
-            at_top = np.flatnonzero(sims == top[passage_of_row])
-            first_at_top = at_top[np.unique(passage_of_row[at_top], return_index=True)[1]]
-            for i, row in zip(has, first_at_top, strict=True):
-                best[i] = passage_of(int(flat[row]))[1]
-        return whole, best_score, best
+
+def dense_scores(
+    store: LibraryStore, vector: Vectors, pids: Sequence[int]
+) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32], list[int | None]]:
+    """(passage cosine, best sentence cosine, best sentence ordinal) of each passage; a
+    passage without sentence vectors counts as its own best sentence."""
+    query = vector.reshape(-1)
+    whole = (store.passage_vectors(pids) @ query).astype(np.float32)
+    counts_of = store.sentence_counts(pids)
+    flat, counts = sentence_ids_of(pids, [counts_of.get(pid, 0) for pid in pids])
+    starts = np.cumsum(counts) - counts
+    try:
+        sims = store.sentence_vectors(flat) @ query
+    except KeyError:  # sentence rows without vectors: rank by the passages alone
+        return whole, whole.copy(), [None] * len(pids)
+    best_score = whole.copy()
+    best: list[int | None] = [None] * len(pids)
+    has = np.flatnonzero(counts)
+    if len(has):
+        top = np.maximum.reduceat(sims, starts[has])
+        best_score[has] = top
+        # the first sentence of each passage that reaches its passage's best
+        passage_of_row = np.repeat(np.arange(len(has)), counts[has])
+        at_top = np.flatnonzero(sims == top[passage_of_row])
+        first_at_top = at_top[np.unique(passage_of_row[at_top], return_index=True)[1]]
+        for i, row in zip(has, first_at_top, strict=True):
+            best[i] = passage_of(int(flat[row]))[1]
+    return whole, best_score, best

@@ -24,7 +24,7 @@ import numpy as np
 from index.embed.model import Embedder, Vectors
 from index.errors import IndexCorrupt, IndexIncompatible, QueryError
 from index.paths import bundled_seeds_dir, path_from_text, path_text
-from index.search.candidates import Ranker
+from index.search.candidates import CandidateFinder, Ranker
 from index.search.explain import explain
 from index.search.fusion import MODES, Candidates, Mode, Ranked, SearchSettings
 from index.search.query import ParsedQuery, literal_query, parse_query
@@ -36,7 +36,9 @@ from index.store.collections import Collection, group_stories
 from index.store.database import PassageRow, StoryRow, passage_tokens_of
 from index.store.generation import Generation
 from index.store.generations import IndexDir
+from index.store.milvus import is_milvus_address
 from index.store.named_sets import read_named_sets
+from index.store.port import LibraryStore
 from index.store.sentences import sentence_ids_of
 from index.store.vectors import one_numpy_blas_thread
 from index.text.passages import split_passages
@@ -63,25 +65,28 @@ class FirstStage:
 class Library:
     """An open index generation with the model that reads it. Safe to share between threads."""
 
-    def __init__(self, layout: IndexDir, generation: Generation, embedder: Embedder) -> None:
-        self.layout = layout
-        self._generation = generation
+    def __init__(
+        self,
+        layout: IndexDir | None,
+        store: LibraryStore,
+        embedder: Embedder,
+        ranker: CandidateFinder,
+    ) -> None:
+        self.layout = layout  # None for a library kept in Milvus: no local folder
+        self._store = store
         self.embedder = embedder
-        with generation.database() as database:
-            self._stories = {row.id: row for row in database.stories()}
-            self._sources = database.sources()[0]
+        self._stories = {row.id: row for row in store.stories()}
+        self._sources = store.sources()[0]
         # The longest passage the index was cut at (None: paragraphs up to the model's
         # limit); a query too long for the model is cut alike.
-        self.passage_tokens = passage_tokens_of(generation.meta)
+        self.passage_tokens = passage_tokens_of(store.meta)
         self._offline = {
             row.id for row in self._stories.values() if not path_from_text(row.path).is_file()
         }
         self.settings = SearchSettings()  # benchmarks/eval varies these; the defaults are tuned
         self.reranker: Reranker | None = None  # see index/search/rerank.py; none ships
-        self.token_matcher = TokenMatcher(embedder.token_vectors, generation.tokens)
-        self._ranker = Ranker(
-            generation, generation.sentences, generation.keywords, generation.phrases
-        )
+        self.token_matcher = TokenMatcher(embedder.token_vectors, store.tokens)
+        self._ranker = ranker
 
     @classmethod
     def open(
@@ -96,26 +101,38 @@ class Library:
         was built in, since float32 and bfloat16 rank alike (tests/index/embed/test_model.py)."""
         from index.paths import default_index_dir
 
+        if index_dir is not None and is_milvus_address(str(index_dir)):
+            return cls._open_milvus(str(index_dir), embedder, precision)
         layout = IndexDir(Path(index_dir) if index_dir is not None else default_index_dir())
         generation = _open_live(layout)
         try:
-            meta = generation.meta
-            embedder = embedder or Embedder(meta.get("model_ref"), precision=precision)
-            if embedder.name != meta.get("model_name"):
-                raise IndexIncompatible(
-                    f"This index was built with model {meta.get('model_name')}, not "
-                    f"{embedder.name}. Search it with that model, or rebuild it (`--rebuild`)."
-                )
+            embedder = _embedder_for(generation.meta, embedder, precision)
         except BaseException:
             generation.close()
             raise
-        return cls(layout, generation, embedder)
+        ranker = Ranker(generation, generation.sentences, generation.keywords, generation.phrases)
+        return cls(layout, generation, embedder, ranker)
+
+    @classmethod
+    def _open_milvus(cls, address: str, embedder: Embedder | None, precision: str) -> Library:
+        """A library kept in Milvus (index/store/milvus/): read-only here; `storylens index
+        --index milvus:...` publishes to it."""
+        from index.search.milvus_candidates import MilvusCandidates
+        from index.store.milvus.reader import MilvusLibraryStore
+
+        store = MilvusLibraryStore.open(address)
+        try:
+            embedder = _embedder_for(store.meta, embedder, precision)
+        except BaseException:
+            store.close()
+            raise
+        return cls(None, store, embedder, MilvusCandidates(store))
 
     def skipped(self) -> list[Skipped]:
         """The files the build that made this index left out, and why (none from an index
         built before they were recorded)."""
         try:
-            return read_build_record(self._generation.path).skipped
+            return read_build_record(self._store.path).skipped
         except (OSError, ValueError, KeyError, TypeError):
             return []
 
@@ -123,15 +140,15 @@ class Library:
     def stores_token_vectors(self) -> bool:
         """Whether token match reads stored codes (milliseconds), not the passages with the
         model (seconds: an index built before they were stored)."""
-        return self._generation.tokens is not None
+        return self._store.tokens is not None
 
     @property
     def generation(self) -> Path:
         """The directory of the generation this library reads."""
-        return self._generation.path
+        return self._store.path
 
     def close(self) -> None:
-        self._generation.close()
+        self._store.close()
 
     def __enter__(self) -> Library:
         return self
@@ -143,11 +160,11 @@ class Library:
 
     def info(self) -> IndexInfo:
         return IndexInfo(
-            path=self.layout.path,
+            path=self.layout.path if self.layout is not None else self.generation,
             generation=self.generation.name,
             stories=len(self._stories),
-            passages=len(self._generation.vectors),
-            meta=dict(self._generation.meta),
+            passages=self._store.passage_count(),
+            meta=dict(self._store.meta),
             sources=list(self._sources),
         )
 
@@ -156,15 +173,14 @@ class Library:
         return [_story(row, row.id in self._offline) for row in self._stories.values()]
 
     def story_text(self, story_id: int) -> str:
-        with self._generation.database() as database:
-            return database.story_text(story_id)
+        return self._store.story_text(story_id)
 
     def passages(self, story_id: int) -> list[Passage]:
         """A story's passages in reading order."""
-        with self._generation.database() as database:
-            text = database.story_text(story_id)
-            rows = database.story_passages(story_id)
-            sentences = database.sentences_of([row.id for row in rows])
+        store = self._store
+        text = store.story_text(story_id)
+        rows = store.story_passages(story_id)
+        sentences = store.sentences_of([row.id for row in rows])
         return [self._passage(row, text[row.start : row.end], sentences[row.id]) for row in rows]
 
     def stored_vectors(self, passages: Sequence[Passage]) -> tuple[Vectors, list[Vectors]]:
@@ -172,10 +188,10 @@ class Library:
         span), as the index stores them: no model pass. Where sentence vectors are missing, a
         passage's own vector stands for its one sentence."""
         ids = [p.id for p in passages]
-        whole = self._generation.vectors.vectors(ids)
+        whole = self._store.passage_vectors(ids)
         flat, counts = sentence_ids_of(ids, [len(p.sentences) for p in passages])
         try:
-            sentences = self._generation.sentences.vectors(flat)
+            sentences = self._store.sentence_vectors(flat)
         except KeyError:
             return whole, [whole[i : i + 1] for i in range(len(ids))]
         split = np.split(sentences, np.cumsum(counts)[:-1]) if ids else []
@@ -183,8 +199,7 @@ class Library:
 
     def story_passage_ids(self, story_ids: Sequence[int]) -> dict[int, list[int]]:
         """Each of these stories' passage ids in reading order (none for an unknown id)."""
-        with self._generation.database() as database:
-            by_story = database.passage_ids_by_story()
+        by_story = self._store.passage_ids_by_story()
         return {story_id: by_story.get(story_id, []) for story_id in story_ids}
 
     def story_vectors(self, story_ids: Sequence[int]) -> list[Vectors]:
@@ -193,7 +208,7 @@ class Library:
         by_story = self.story_passage_ids(story_ids)
         ids = [by_story[story_id] for story_id in story_ids]
         flat = [passage_id for its in ids for passage_id in its]
-        vectors = self._generation.vectors.vectors(flat)
+        vectors = self._store.passage_vectors(flat)
         return np.split(vectors, np.cumsum([len(its) for its in ids])[:-1]) if ids else []
 
     def passage(self, passage_id: int) -> Passage:
@@ -209,7 +224,7 @@ class Library:
             [(row.id, row.path) for row in self._stories.values()],
             self._sources,
             samples_root=path_text(bundled_seeds_dir()),
-            named=read_named_sets(self.layout.path),
+            named=read_named_sets(self.layout.path) if self.layout is not None else [],
         )
 
     def stories_in(self, names: Sequence[str]) -> list[int]:
@@ -286,8 +301,7 @@ class Library:
         vector, tokens = self._read_query(parsed.text, mode)
         only = None
         if stories is not None:
-            with self._generation.database() as database:
-                only = database.passage_ids_of_stories(stories)
+            only = self._store.passage_ids_of_stories(stories)
         candidates = Candidates.none()
         relaxed: tuple[str, ...] = ()
         if only is None or only:
@@ -357,22 +371,20 @@ class Library:
         k = _check_k(k)
         source = self.passage(passage_id)
         try:
-            vector = self._generation.vectors.vector(passage_id)[None, :]
+            vector = self._store.passage_vectors([passage_id])
         except KeyError:
             raise QueryError(f"No vector for passage {passage_id}; rebuild the index.") from None
-        with self._generation.database() as database:
-            leave_out = set(
-                database.passage_ids_of_stories([source.story_id])
-                if other_stories
-                else [passage_id]
-            )
-            only = None
-            if stories is not None:
-                only = [p for p in database.passage_ids_of_stories(stories) if p not in leave_out]
-                if not only:
-                    return []
+        store = self._store
+        leave_out = set(
+            store.passage_ids_of_stories([source.story_id]) if other_stories else [passage_id]
+        )
+        only = None
+        if stories is not None:
+            only = [p for p in store.passage_ids_of_stories(stories) if p not in leave_out]
+            if not only:
+                return []
         exclude = None if only is not None else sorted(leave_out)
-        found = self._generation.dense_search(vector, k, only, exclude)
+        found = self._store.dense_search(vector, k, only, exclude)
         passages, near = self._passages([pid for _, pid in found], context=context)
         relevance = _relevance([score for score, _ in found])
         return [
@@ -427,12 +439,12 @@ class Library:
         ids = [candidates.passage_ids[i] for i in rows]
         matcher = self.token_matcher
         query = tokens if tokens is not None else matcher.query(parsed.text)
-        scores = matcher.scores(query, ids, self._generation.texts)
+        scores = matcher.scores(query, ids, self._store.texts)
         return candidates.with_tokens(scores, rows)
 
     def _reranked(self, query: str, ranked: list[Ranked]) -> list[Ranked]:
         assert self.reranker is not None
-        texts = self._generation.texts([r.passage_id for r in ranked])
+        texts = self._store.texts([r.passage_id for r in ranked])
         scores = self.reranker.score(query, [texts[r.passage_id] for r in ranked])
         order = sorted(range(len(ranked)), key=lambda i: -float(scores[i]))
         return [
@@ -462,15 +474,15 @@ class Library:
     ) -> tuple[dict[int, Passage], Neighbours]:
         """The passages with these ids, in four statements however many there are; with
         `context` also their neighbours, by (story id, ordinal)."""
-        with self._generation.database() as database:
-            rows = database.passages_by_id(ids)
-            near: dict[tuple[int, int], PassageRow] = {}
-            if context:
-                places = [(r.story_id, r.ordinal + step) for r in rows.values() for step in (-1, 1)]
-                near = database.passages_at(places)
-            wanted = [*rows, *(r.id for r in near.values())]
-            texts = database.passage_texts(wanted)
-            sentences = database.sentences_of(wanted)
+        store = self._store
+        rows = store.passages_by_id(ids)
+        near: dict[tuple[int, int], PassageRow] = {}
+        if context:
+            places = [(r.story_id, r.ordinal + step) for r in rows.values() for step in (-1, 1)]
+            near = store.passages_at(places)
+        wanted = [*rows, *(r.id for r in near.values())]
+        texts = store.texts(wanted)
+        sentences = store.sentences_of(wanted)
         neighbours = {
             place: self._passage(r, texts[r.id], sentences[r.id]) for place, r in near.items()
         }
@@ -491,6 +503,18 @@ class Library:
             text=text,
             sentences=tuple(sentences),
         )
+
+
+def _embedder_for(meta: dict[str, str], embedder: Embedder | None, precision: str) -> Embedder:
+    """The model a library was built with (loaded unless given); another model's vectors would
+    not compare with the stored ones."""
+    embedder = embedder or Embedder(meta.get("model_ref"), precision=precision)
+    if embedder.name != meta.get("model_name"):
+        raise IndexIncompatible(
+            f"This index was built with model {meta.get('model_name')}, not "
+            f"{embedder.name}. Search it with that model, or rebuild it (`--rebuild`)."
+        )
+    return embedder
 
 
 def _open_live(layout: IndexDir) -> Generation:

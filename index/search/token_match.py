@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from index.store.tokens import TokenCodes
+from index.store.port import StoredTokens
 from index.store.vectors import one_numpy_blas_thread
 from index.text.folding import WORD, fold
 from index.text.stems import is_stopword
@@ -61,7 +61,7 @@ class TokenScores:
 
 class TokenMatcher:
     def __init__(
-        self, encode: Encode, stored: TokenCodes | None = None, cache_passages: int = 512
+        self, encode: Encode, stored: StoredTokens | None = None, cache_passages: int = 512
     ) -> None:
         self._encode = encode
         self._stored = stored

@@ -1,9 +1,9 @@
 """One published generation opened for reading: its database, passage and sentence vectors and
 keyword index, checked against each other once, at open.
 
-Search reads passages through it (it implements the PassageStore port of
-index/search/candidates.py). One lock guards the SQLite connection, which the window's workers
-share; vectors and keywords are read-only once open, so they need none.
+Search reads it through the LibraryStore port (index/store/port.py). One lock guards the
+SQLite connection, which the window's workers share; vectors and keywords are read-only once
+open, so they need none.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from index.errors import REBUILD_ADVICE, IndexCorrupt, IndexIncompatible
-from index.store.database import Store
+from index.store.database import PassageRow, Store, StoryRow
 from index.store.generations import DATABASE_NAME, VECTORS_NAME, verify
 from index.store.keywords import KeywordIndex
 from index.store.phrases import PhraseIndex
@@ -122,11 +122,50 @@ class Generation:
                     f"The index database is damaged ({exc}). {REBUILD_ADVICE}"
                 ) from exc
 
-    # -- PassageStore ----------------------------------------------------------------------
+    # -- LibraryStore (index/store/port.py) ------------------------------------------------
+
+    def stories(self) -> list[StoryRow]:
+        with self.database() as database:
+            return database.stories()
+
+    def sources(self) -> tuple[list[str], set[str]]:
+        with self.database() as database:
+            return database.sources()
+
+    def story_text(self, story_id: int) -> str:
+        with self.database() as database:
+            return database.story_text(story_id)
+
+    def passage_count(self) -> int:
+        return len(self.vectors)
+
+    def story_passages(self, story_id: int) -> list[PassageRow]:
+        with self.database() as database:
+            return database.story_passages(story_id)
+
+    def passages_by_id(self, ids: Sequence[int]) -> dict[int, PassageRow]:
+        with self.database() as database:
+            return database.passages_by_id(ids)
+
+    def passages_at(self, places: Sequence[tuple[int, int]]) -> dict[tuple[int, int], PassageRow]:
+        with self.database() as database:
+            return database.passages_at(places)
+
+    def passage_ids_of_stories(self, story_ids: Sequence[int]) -> list[int]:
+        with self.database() as database:
+            return database.passage_ids_of_stories(story_ids)
+
+    def passage_ids_by_story(self) -> dict[int, list[int]]:
+        with self.database() as database:
+            return database.passage_ids_by_story()
 
     def texts(self, ids: Sequence[int]) -> dict[int, str]:
         with self.database() as database:
             return database.passage_texts(ids)
+
+    def sentences_of(self, ids: Sequence[int]) -> dict[int, list[tuple[int, int]]]:
+        with self.database() as database:
+            return database.sentences_of(ids)
 
     def sentence_counts(self, ids: Sequence[int]) -> dict[int, int]:
         with self.database() as database:
@@ -134,6 +173,9 @@ class Generation:
 
     def passage_vectors(self, ids: Sequence[int]) -> Vectors:
         return self.vectors.vectors(ids)
+
+    def sentence_vectors(self, sentence_ids: Sequence[int] | npt.NDArray[np.int64]) -> Vectors:
+        return self.sentences.vectors(sentence_ids)
 
     def dense_search(
         self,
