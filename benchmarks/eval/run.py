@@ -29,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from benchmarks.eval.datasets import EvalSet, ensure_tasks, load, seed_set, split
 from index import Embedder, Library, build_index
 from index.search.fusion import Candidates, Mode, SearchSettings
+from index.store.generations import IndexDir
 
 DEPTH = 10  # metrics look at the top 10 stories
 SINGLE_METHODS = ("dense, whole passage", "dense + sentences", "keyword (BM25)")
@@ -69,8 +70,9 @@ class Indexed:
     sentences: int
 
 
-def index_set(data: EvalSet, embedder: Embedder, where: Path) -> Indexed:
-    """Write the documents as story files and index them (or reuse an index already there)."""
+def index_set(data: EvalSet, embedder: Embedder, where: Path, store: str = "local") -> Indexed:
+    """Write the documents as story files and index them (or reuse an index already there);
+    with store="milvus", publish that index to a Milvus Lite file and search it there."""
     stories = where / "stories"
     stories.mkdir(parents=True, exist_ok=True)
     for i, text in enumerate(data.documents):
@@ -78,7 +80,20 @@ def index_set(data: EvalSet, embedder: Embedder, where: Path) -> Indexed:
     started = time.perf_counter()
     report = build_index([stories], where / "index", embedder=embedder)
     seconds = time.perf_counter() - started if report.changed else float("nan")
-    library = Library.open(where / "index", embedder=embedder)
+    if store == "milvus":
+        from index.store.generation import Generation
+        from index.store.milvus import MilvusAddress
+        from index.store.milvus.publish import publish
+
+        address = f"milvus:{where / 'library.db'}"
+        generation = Generation.open(IndexDir(where / "index").current())
+        try:
+            publish(generation, MilvusAddress.parse(address))
+        finally:
+            generation.close()
+        library = Library.open(address, embedder=embedder)
+    else:
+        library = Library.open(where / "index", embedder=embedder)
     library.token_matcher.cache_passages = library.info().passages  # each passage read once
     passages = [p for s in library.stories() for p in library.passages(s.id)]
     document_of_story = {s.id: int(Path(s.path).stem.split("-")[1]) for s in library.stories()}
@@ -87,7 +102,7 @@ def index_set(data: EvalSet, embedder: Embedder, where: Path) -> Indexed:
     if data.markers is not None:
         markers = [{p.id for p in passages if m in p.text} for m in data.markers]
     files: dict[str, int] = {}
-    for path in library.generation.iterdir():
+    for path in IndexDir(where / "index").current().iterdir():
         kind = "keywords" if path.name.startswith("keywords.") else path.name
         files[kind] = files.get(kind, 0) + path.stat().st_size
     sentences = sum(len(p.sentences) for p in passages)
@@ -224,6 +239,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="pooled: what Storylens does (token vectors of the passage's forward pass); "
         "separate: embed every sentence on its own as well, to compare quality and build time",
     )
+    parser.add_argument(
+        "--store",
+        choices=["local", "milvus"],
+        default="local",
+        help="milvus: publish each index to Milvus Lite and search it there (pip install "
+        "storylens[scale]); the table should not change",
+    )
     args = parser.parse_args(argv)
     if args.sentence_vectors == "separate":
         import index.build.builder
@@ -245,7 +267,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for name in names:
             data = seed_set() if name == "seeds" else load(name, folder)  # type: ignore[arg-type]
             where = (args.work or Path(tmp)) / f"{name}-{args.sentence_vectors}"
-            indexed.append(index_set(data, embedder, where))
+            indexed.append(index_set(data, embedder, where, args.store))
             x = indexed[-1]
             print(
                 f"{name}: {len(data.queries)} queries, {len(data.documents)} stories, "

