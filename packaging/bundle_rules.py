@@ -57,6 +57,7 @@ _NEVER_IMPORTED = [
     # With it come pandas and pyarrow, which some bundled libraries import only if present.
     "pymilvus",
     "milvus_lite",
+    "ray",
     "grpc",
     "pandas",
     "pyarrow",

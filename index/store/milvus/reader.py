@@ -12,7 +12,9 @@ from __future__ import annotations
 import base64
 import json
 import threading
-from collections.abc import Iterator, Sequence
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +48,7 @@ class MilvusLibraryStore:
         self._client = client
         self._lock = threading.RLock()
         self._holding: dict[tuple[str, str], int] = {}
+        self._recent: OrderedDict[int, _Described] = OrderedDict()
         self._stories = [
             StoryRow(**row) for row in self._query(self.names.stories, "id >= 0", _STORY)
         ]
@@ -125,10 +128,39 @@ class MilvusLibraryStore:
         return sorted((PassageRow(**row) for row in rows), key=lambda row: row.ordinal)
 
     def passages_by_id(self, ids: Sequence[int]) -> dict[int, PassageRow]:
-        return {
-            int(row["id"]): PassageRow(**row)
-            for row in self._by_ids(self.names.passages, ids, _PASSAGE)
-        }
+        return {pid: found.row for pid, found in self._described(ids).items()}
+
+    def _described(self, ids: Sequence[int]) -> dict[int, _Described]:
+        """Each passage's row, text and sentences, asked of Milvus in one call for those not
+        remembered: a search reads the same candidates' rows, texts and sentences in turn.
+        Passages never change under their id (a changed story's get new ids), so what is
+        remembered stays true."""
+        wanted = [int(pid) for pid in ids]
+        with self._lock:
+            missing = [pid for pid in wanted if pid not in self._recent]
+        if missing:
+            self._remember(self._by_ids(self.names.passages, missing, _DESCRIBED))
+        with self._lock:
+            found = {pid: self._recent[pid] for pid in wanted if pid in self._recent}
+            for pid in found:
+                self._recent.move_to_end(pid)
+        return found
+
+    def _remember(self, rows: Iterable[dict[str, Any]]) -> list[_Described]:
+        described = [
+            _Described(
+                PassageRow(**{field: row[field] for field in _PASSAGE}),
+                str(row["text"]),
+                [(int(s), int(e)) for s, e in json.loads(row["sentences"])],
+            )
+            for row in rows
+        ]
+        with self._lock:
+            for item in described:
+                self._recent[item.row.id] = item
+            while len(self._recent) > _REMEMBERED:
+                self._recent.popitem(last=False)
+        return described
 
     def passages_at(self, places: Sequence[tuple[int, int]]) -> dict[tuple[int, int], PassageRow]:
         by_story: dict[int, list[int]] = {}
@@ -142,9 +174,8 @@ class MilvusLibraryStore:
             f"(story_id == {story_id} and ordinal in {ordinals})"
             for story_id, ordinals in by_story.items()
         )
-        for row in self._query_few(self.names.passages, where, _PASSAGE):
-            passage = PassageRow(**row)
-            found[(passage.story_id, passage.ordinal)] = passage
+        for item in self._remember(self._query_few(self.names.passages, where, _DESCRIBED)):
+            found[(item.row.story_id, item.row.ordinal)] = item.row
         return found
 
     def passage_ids_of_stories(self, story_ids: Sequence[int]) -> list[int]:
@@ -163,16 +194,11 @@ class MilvusLibraryStore:
         return by_story
 
     def texts(self, ids: Sequence[int]) -> dict[int, str]:
-        return {
-            int(row["id"]): str(row["text"])
-            for row in self._by_ids(self.names.passages, ids, ["id", "text"])
-        }
+        return {pid: found.text for pid, found in self._described(ids).items()}
 
     def sentences_of(self, ids: Sequence[int]) -> dict[int, list[tuple[int, int]]]:
-        found: dict[int, list[tuple[int, int]]] = {int(pid): [] for pid in ids}
-        for row in self._by_ids(self.names.passages, ids, ["id", "sentences"]):
-            found[int(row["id"])] = [(int(s), int(e)) for s, e in json.loads(row["sentences"])]
-        return found
+        described = self._described(ids)
+        return {int(pid): list(described[pid].sentences) if pid in described else [] for pid in ids}
 
     def sentence_counts(self, ids: Sequence[int]) -> dict[int, int]:
         return {pid: len(spans) for pid, spans in self.sentences_of(ids).items() if spans}
@@ -350,6 +376,15 @@ class MilvusTokens:
 
 
 _STORY = ["id", "path", "title", "content_hash", "source_format", "passage_count"]
+_DESCRIBED = [*_PASSAGE, "text", "sentences"]
+_REMEMBERED = 4096  # passages whose row, text and sentences are kept (a few MB)
+
+
+@dataclass(frozen=True)
+class _Described:
+    row: PassageRow
+    text: str
+    sentences: list[tuple[int, int]]
 
 
 def _nocase(text: str) -> str:
