@@ -5,8 +5,8 @@
                     `words` (folded) for text_match filters, `stems` (folded, stemmed) feeding
                     Milvus's BM25 function, whose output is the sparse `keywords` field
     NAME_sentences  one row per sentence vector, under the local index's sentence id
-    NAME_stories    one row per story: path, title, content hash; its vector is the story's
-                    mean passage vector
+    NAME_stories    one row per story: path, title, content hash, and what it was published
+                    as (publish.py); its vector is the story's mean passage vector
     NAME_blobs      values longer than a Milvus string holds, in parts: each story's text,
                     each passage's token codes, the token codec
     NAME_meta       how the library was built (the local index's meta table), its sources
@@ -147,7 +147,7 @@ def create(client: Any, collections: Collections, dimension: int, *, exact: bool
 
     stories = schema(auto_id=False)
     stories.add_field("id", DataType.INT64, is_primary=True)
-    for field in ("path", "title", "content_hash", "source_format"):
+    for field in ("path", "title", "content_hash", "source_format", "published"):
         stories.add_field(field, DataType.VARCHAR, max_length=TEXT_LIMIT)
     stories.add_field("passage_count", DataType.INT64)
     stories.add_field("vector", DataType.FLOAT_VECTOR, dim=dimension)

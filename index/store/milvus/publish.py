@@ -14,6 +14,7 @@ The token codes are only comparable under one codec. When the local build traine
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import tempfile
 import threading
@@ -108,16 +109,14 @@ def _publish(
     half_written = [sid for sid in json.loads(remote_meta.get("pending", "[]")) if sid not in held]
     _delete_stories(client, names, half_written)
     local = {row.id: row for row in generation.stories()}
+    ids_by_story = generation.passage_ids_by_story()
+    wanted = {sid: _published_as(row, ids_by_story.get(sid, [])) for sid, row in local.items()}
     if same_codec:
-        changed = [
-            sid
-            for sid, digest in held.items()
-            if sid not in local or local[sid].content_hash != digest
-        ]
+        changed = [sid for sid, digest in held.items() if wanted.get(sid) != digest]
     else:
         changed = list(held)  # codes under another codec: everything is written again
         held = {}
-    new = [sid for sid, row in local.items() if held.get(sid) != row.content_hash]
+    new = [sid for sid, digest in wanted.items() if held.get(sid) != digest]
     _set_meta(client, names, {"pending": json.dumps(new)})
     _delete_stories(client, names, changed)
     if not same_codec:
@@ -172,8 +171,16 @@ def _check_same_library(
 
 
 def _held_stories(client: Any, names: Collections) -> dict[int, str]:
-    rows = _query_all(client, names.stories, "id >= 0", ["id", "content_hash"])
-    return {int(row["id"]): str(row["content_hash"]) for row in rows}
+    rows = _query_all(client, names.stories, "id >= 0", ["id", "published"])
+    return {int(row["id"]): str(row["published"]) for row in rows}
+
+
+def _published_as(story: StoryRow, passage_ids: Sequence[int]) -> str:
+    """What a story is held under in Milvus: its content and its passages' ids, so that a
+    working copy rebuilt from scratch (new passage ids, same text) is published again rather
+    than left pointing at ids that now name other passages."""
+    ids = ",".join(str(pid) for pid in passage_ids)
+    return hashlib.sha256(f"{story.content_hash}\n{ids}".encode()).hexdigest()[:32]
 
 
 def _delete_stories(client: Any, names: Collections, story_ids: Sequence[int]) -> None:
@@ -242,6 +249,7 @@ def _write_stories(
                 "path": story.path,
                 "title": story.title,
                 "content_hash": story.content_hash,
+                "published": _published_as(story, ids),
                 "source_format": story.source_format,
                 "passage_count": len(rows),
                 "vector": (mean / norm if norm > 0 else mean).tolist(),
@@ -303,8 +311,6 @@ def _codec_bytes(generation: Generation) -> bytes | None:
 
 
 def _fingerprint(codec: bytes | None) -> str:
-    import hashlib
-
     return hashlib.sha256(codec).hexdigest()[:16] if codec is not None else "none"
 
 

@@ -238,16 +238,19 @@ class MilvusLibraryStore:
     def search_vectors(
         self, collection: str, vector: Vectors, n: int, where: str = ""
     ) -> list[tuple[float, int]]:
-        """(inner product, id) of the n rows of `collection` closest to `vector`, best first."""
+        """(inner product, id) of the n rows of `collection` closest to `vector`, best first.
+        `ef`: how widely HNSW (a server's index) looks, at least the n asked for; FLAT (a
+        Milvus Lite file's) is exact and ignores it."""
+        limit = max(1, min(int(n), 16_384))
         with self._lock:
             found = self._client.search(
                 collection,
                 data=[np.asarray(vector, dtype=np.float32).reshape(-1).tolist()],
                 anns_field="vector",
-                limit=max(1, min(int(n), 16_384)),
+                limit=limit,
                 filter=where,
                 output_fields=["id"],
-                search_params={"metric_type": "IP"},
+                search_params={"metric_type": "IP", "params": {"ef": max(_HNSW_EF, limit)}},
             )
         return [(float(hit["distance"]), int(hit["id"])) for hit in found[0]]
 
@@ -377,6 +380,7 @@ class MilvusTokens:
 
 _STORY = ["id", "path", "title", "content_hash", "source_format", "passage_count"]
 _DESCRIBED = [*_PASSAGE, "text", "sentences"]
+_HNSW_EF = 64  # a search's breadth on HNSW: recall@10 1.000 in benchmarks/README.md, run N
 _REMEMBERED = 4096  # passages whose row, text and sentences are kept (a few MB)
 
 

@@ -236,3 +236,32 @@ def test_the_command_line_builds_into_milvus_and_searches_it(
     assert "0 stories written, 0 removed, 4 unchanged" in capsys.readouterr().out
     assert main(["info", "--index", address, "--check"]) == 1
     assert "a library in Milvus has none" in capsys.readouterr().err
+
+
+def test_a_working_copy_rebuilt_from_scratch_is_published_again(
+    fake_embedder: FakeEmbedder, tmp_path: Path
+) -> None:
+    """A rebuild numbers the passages afresh: a story changed since the first build had its
+    passages numbered after everyone else's, and gets other ids now. Milvus must not keep
+    the old ones, which name other passages in the rebuilt index."""
+    stories = tmp_path / "stories"
+    shutil.copytree(SEEDS, stories)
+    index = tmp_path / "index"
+    address = f"milvus:{tmp_path / 'library.db'}"
+    build_index([stories], index, embedder=fake_embedder)
+    changed = stories / "camilla-roche.txt"
+    changed.write_text(changed.read_text(encoding="utf-8") + "\n\nThe end, again.\n")
+    build_index([], index, embedder=fake_embedder)
+    _publish(index, address)
+    before = Library.open(index, embedder=fake_embedder).story_passage_ids([1, 2, 3, 4])
+    build_index([], index, embedder=fake_embedder, rebuild=True)
+    after = Library.open(index, embedder=fake_embedder).story_passage_ids([1, 2, 3, 4])
+    renumbered = [sid for sid in after if after[sid] != before[sid]]
+    assert renumbered  # what this test is about
+    again = _publish(index, address)
+    assert (again.written, again.removed) == (len(renumbered), len(renumbered))
+    local = Library.open(index, embedder=fake_embedder)
+    remote = Library.open(address, embedder=fake_embedder)
+    assert remote.stories() == local.stories()
+    for query in QUERIES[:4]:
+        assert _answers(remote, query, mode="dense") == _answers(local, query, mode="dense")
