@@ -70,11 +70,12 @@ def main() -> None:
     ratios = [ray_rate / here for ray_rate, here in zip(rates["ray"], rates["local"], strict=True)]
     share = statistics.median(ratios)
     print(f"Ray / local, median of rounds: {share:.2f}")
+    per_worker = statistics.median(rates["ray"]) / (os.cpu_count() or 1)
     print(
-        "Projection (an estimate, not a measurement): N workers each as fast as one local "
-        f"build embed about N x {share:.2f} x the local rate, while the driver keeps up (it "
-        "cuts passages, stages results and trains token codes: a few percent of a local "
-        "build's time here); a GPU worker replaces a CPU's rate with the GPU's."
+        f"Projection (an estimate, not a measurement): {per_worker:.1f} passages/s per Ray "
+        f"worker here, so N such workers embed about N x {per_worker:.1f}/s while the machine "
+        "running the build keeps up (it cuts passages, stages results and codes tokens); a "
+        "GPU worker would bring its own rate instead (workers run on CPU today)."
     )
     ray.shutdown()
     shutil.rmtree(work, ignore_errors=True)

@@ -21,6 +21,7 @@ nothing searches.
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -56,6 +57,9 @@ class Collections:
 
 def connect(address: MilvusAddress) -> Any:
     """A pymilvus client for `address`; a missing extra or an unreachable server is one line."""
+    # gRPC's core logs to stderr on its own (a server's keepalive complaints during a long
+    # publish, which the client survives by reconnecting); errors reach the person as one line
+    os.environ.setdefault("GRPC_VERBOSITY", "NONE")
     try:
         from pymilvus import MilvusClient
     except ImportError:
