@@ -77,6 +77,19 @@ def connect(address: MilvusAddress) -> Any:
         raise StorylensError(f"Cannot reach Milvus at {address.text}: {first_line(exc)}") from exc
 
 
+def query_all(client: Any, collection: str, where: str, fields: list[str]) -> list[dict[str, Any]]:
+    """Every row matching `where`, only `fields` of each, read in pages (a server answers at
+    most 16,384 rows a call)."""
+    found: list[dict[str, Any]] = []
+    pages = client.query_iterator(collection, filter=where, output_fields=fields, batch_size=1000)
+    try:
+        while page := pages.next():
+            found.extend({field: row[field] for field in fields} for row in page)
+    finally:
+        pages.close()
+    return found
+
+
 def first_line(exc: BaseException) -> str:
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__

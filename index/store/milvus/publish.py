@@ -40,6 +40,7 @@ from index.store.milvus.layout import (
     exists,
     first_line,
     load,
+    query_all,
 )
 from index.store.sentences import passage_of, sentence_ids_of
 from index.store.tokens import TokenCodec
@@ -171,7 +172,7 @@ def _check_same_library(
 
 
 def _held_stories(client: Any, names: Collections) -> dict[int, str]:
-    rows = _query_all(client, names.stories, "id >= 0", ["id", "published"])
+    rows = query_all(client, names.stories, "id >= 0", ["id", "published"])
     return {int(row["id"]): str(row["published"]) for row in rows}
 
 
@@ -324,22 +325,6 @@ def _set_meta(client: Any, names: Collections, values: dict[str, str]) -> None:
 def _count(client: Any, collection: str) -> int:
     rows = client.query(collection, filter="", output_fields=["count(*)"])
     return int(rows[0]["count(*)"])
-
-
-def _query_all(client: Any, collection: str, where: str, fields: list[str]) -> list[dict[str, Any]]:
-    """Every row matching `where`, read in pages (a server answers at most 16,384 at once)."""
-    found: list[dict[str, Any]] = []
-    iterator = client.query_iterator(
-        collection, filter=where, output_fields=fields, batch_size=1000
-    )
-    try:
-        while True:
-            page = iterator.next()
-            if not page:
-                return found
-            found.extend(page)
-    finally:
-        iterator.close()
 
 
 def _batches(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:

@@ -24,7 +24,15 @@ import numpy.typing as npt
 from index.errors import IndexIncompatible, IndexNotFound, StorylensError
 from index.store.database import PassageRow, StoryRow
 from index.store.milvus import MilvusAddress
-from index.store.milvus.layout import FORMAT, Collections, connect, exists, first_line, load
+from index.store.milvus.layout import (
+    FORMAT,
+    Collections,
+    connect,
+    exists,
+    first_line,
+    load,
+    query_all,
+)
 from index.store.milvus.publish import decode_codec, read_meta
 from index.store.tokens import TokenCodec
 
@@ -327,17 +335,8 @@ class MilvusLibraryStore:
 
     def _query(self, collection: str, where: str, fields: list[str]) -> list[dict[str, Any]]:
         """Every row matching `where`, read in pages (a server answers at most 16,384 at once)."""
-        found: list[dict[str, Any]] = []
         with self._lock:
-            pages = self._client.query_iterator(
-                collection, filter=where, output_fields=fields, batch_size=_IDS_PER_CALL
-            )
-            try:
-                while page := pages.next():
-                    found.extend({field: row[field] for field in fields} for row in page)
-            finally:
-                pages.close()
-        return found
+            return query_all(self._client, collection, where, fields)
 
 
 class MilvusTokens:
