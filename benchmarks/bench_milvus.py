@@ -169,18 +169,14 @@ def _real_library(index: Path, queries: int) -> None:
     from bench_index import fixed_queries
 
     from index.search.library import Library
-    from index.store.generation import Generation
-    from index.store.generations import IndexDir
     from index.store.milvus import MilvusAddress
-    from index.store.milvus.publish import publish
+    from index.store.milvus.publish import publish_index
 
     folder = Path(tempfile.mkdtemp(prefix="bench-milvus-"))
     address = f"milvus:{folder / 'library.db'}"
-    generation = Generation.open(IndexDir(index).current())
     started = time.perf_counter()
-    published = publish(generation, MilvusAddress.parse(address))
+    published = publish_index(index, MilvusAddress.parse(address))
     seconds = time.perf_counter() - started
-    generation.close()
     print(f"\nReal library {index}: {published.passages:,} passages published in {seconds:.1f} s")
     local = Library.open(index)
     remote = Library.open(address, embedder=local.embedder)

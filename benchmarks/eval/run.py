@@ -81,16 +81,11 @@ def index_set(data: EvalSet, embedder: Embedder, where: Path, store: str = "loca
     report = build_index([stories], where / "index", embedder=embedder)
     seconds = time.perf_counter() - started if report.changed else float("nan")
     if store == "milvus":
-        from index.store.generation import Generation
         from index.store.milvus import MilvusAddress
-        from index.store.milvus.publish import publish
+        from index.store.milvus.publish import publish_index
 
         address = f"milvus:{where / 'library.db'}"
-        generation = Generation.open(IndexDir(where / "index").current())
-        try:
-            publish(generation, MilvusAddress.parse(address))
-        finally:
-            generation.close()
+        publish_index(where / "index", MilvusAddress.parse(address))
         library = Library.open(address, embedder=embedder)
     else:
         library = Library.open(where / "index", embedder=embedder)

@@ -535,19 +535,12 @@ def _embed(
             codec.fingerprint if codec is not None else "",
         )
 
-    if ray is not None:  # one pipeline for the whole build: its actors load the model once
-        ray.embed(
-            embedder,
-            [texts[row] for row in todo],
-            [spans[row] for row in todo],
-            cancel=cancel,
-            on_batch=batch_done,
-            on_embedded=functools.partial(embedded, todo),
-        )
-        return vectors, sentence_vectors, len(todo)
-    for first in range(0, len(todo), _EMBED_CHUNK):
-        chunk = todo[first : first + _EMBED_CHUNK]
-        embed_with_sentences(
+    # On Ray, one pipeline for the whole build: its actors load the model once.
+    embed = ray.embed if ray is not None else embed_with_sentences
+    chunk_size = max(1, len(todo)) if ray is not None else _EMBED_CHUNK
+    for first in range(0, len(todo), chunk_size):
+        chunk = todo[first : first + chunk_size]
+        embed(
             embedder,
             [texts[row] for row in chunk],
             [spans[row] for row in chunk],

@@ -111,24 +111,25 @@ class _PassageEmbedder:
     def __call__(self, batch: dict[str, Any]) -> dict[str, Any]:
         texts = [str(text) for text in batch["text"]]
         spans = [[(int(s), int(e)) for s, e in json.loads(str(item))] for item in batch["spans"]]
-        kept: dict[int, tuple[Vectors, Vectors]] = {}
+        tokens: list[Vectors] = [np.empty((0, 0), np.float32)] * len(texts)
 
-        def embedded(
-            rows: list[int], _vectors: Vectors, sentences: list[Vectors], tokens: list[Vectors]
-        ) -> None:
-            for row, its_sentences, its_tokens in zip(rows, sentences, tokens, strict=True):
-                kept[row] = (its_sentences, its_tokens)
+        def keep_tokens(
+            rows: list[int], _vectors: Vectors, _sentences: list[Vectors], got: list[Vectors]
+        ) -> None:  # the token vectors come only through this callback
+            for row, its_tokens in zip(rows, got, strict=True):
+                tokens[row] = its_tokens
 
-        vectors, _ = embed_with_sentences(self._embedder, texts, spans, on_embedded=embedded)
-        order = range(len(texts))
+        vectors, sentences = embed_with_sentences(
+            self._embedder, texts, spans, on_embedded=keep_tokens
+        )
         return {
             "row": np.asarray(batch["row"], dtype=np.int64),
             "vector": vectors,
-            "sentences": _packed([kept[i][0] for i in order]),
-            "sentence_rows": np.asarray([len(kept[i][0]) for i in order], dtype=np.int64),
-            "tokens": _packed([kept[i][1] for i in order]),
-            "token_rows": np.asarray([len(kept[i][1]) for i in order], dtype=np.int64),
-            "token_dimension": np.asarray([kept[i][1].shape[1] for i in order], dtype=np.int64),
+            "sentences": _packed(sentences),
+            "sentence_rows": np.asarray([len(s) for s in sentences], dtype=np.int64),
+            "tokens": _packed(tokens),
+            "token_rows": np.asarray([len(t) for t in tokens], dtype=np.int64),
+            "token_dimension": np.asarray([t.shape[1] for t in tokens], dtype=np.int64),
         }
 
 

@@ -362,9 +362,7 @@ def _cmd_index(args: argparse.Namespace) -> int:
 
 def _publish(index_dir: Path, address: MilvusAddress) -> None:
     """Bring the library in Milvus up to date with the working copy just built."""
-    from index.store.generation import Generation
-    from index.store.generations import IndexDir
-    from index.store.milvus.publish import publish
+    from index.store.milvus.publish import publish_index
 
     last = [0.0]
 
@@ -373,11 +371,7 @@ def _publish(index_dir: Path, address: MilvusAddress) -> None:
             last[0] = time.monotonic()
             print(f"Publishing to Milvus: {done:,} of {total:,} stories", file=sys.stderr)
 
-    generation = Generation.open(IndexDir(index_dir).current())
-    try:
-        published = publish(generation, address, progress=progress)
-    finally:
-        generation.close()
+    published = publish_index(index_dir, address, progress=progress)
     print(
         f"Milvus {address.text}: {published.written} stories written, {published.removed} "
         f"removed, {published.kept} unchanged; {published.passages} passages there."

@@ -12,15 +12,15 @@ local index, found with Milvus's own searches, so that the same fusion ranks the
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 import numpy as np
 import numpy.typing as npt
 
 from index.search.candidates import dense_scores
-from index.search.fusion import Candidates, Mode, SearchSettings
+from index.search.fusion import Candidates, Mode, SearchSettings, keyword_focus
 from index.search.query import ParsedQuery
+from index.store.keywords import perfect_bm25
 from index.store.milvus.layout import BM25_K1
 from index.store.milvus.reader import MilvusLibraryStore
 from index.store.sentences import passage_of
@@ -28,7 +28,7 @@ from index.text.folding import words
 from index.text.stems import query_terms, stem_words
 
 Vectors = npt.NDArray[np.float32]
-_FOCUS_DEPTH = 10  # as fusion.keyword_focus
+_FOCUS_DEPTH = 10  # the depth fusion.keyword_focus reads to
 
 
 class MilvusCandidates:
@@ -56,8 +56,9 @@ class MilvusCandidates:
         if mode != "dense" and terms:
             best = store.keyword_search(terms, n, where)
             found.update(pid for _, pid in best)
+            # over the whole library, as locally: its best scores are all keyword_focus reads
             library_best = best if not where else store.keyword_search(terms, _FOCUS_DEPTH)
-            focus = _focus([score for score, _ in library_best])
+            focus = keyword_focus(np.asarray([score for score, _ in library_best], np.float32))
         if mode != "keyword":
             assert vector is not None, "meaning needs the query's vector"
             found.update(pid for _, pid in store.dense_search_where(vector, n, where))
@@ -130,17 +131,6 @@ class MilvusCandidates:
         # Milvus's BM25 multiplies each term by (k1 + 1), which bm25s's Lucene variant leaves out
         scores = {pid: score / (BM25_K1 + 1) for score, pid in found}
         raw = np.asarray([scores.get(pid, 0.0) for pid in pids], dtype=np.float32)
-        total = store.passage_count()
-        perfect = 0.0
-        for term in terms:
-            held = max(store.holding("stems", term), 1)
-            perfect += math.log(1 + (total - held + 0.5) / (held + 0.5)) * (BM25_K1 + 1)
+        held = [store.holding("stems", term) for term in terms]
+        perfect = perfect_bm25(held, store.passage_count(), BM25_K1)
         return raw / np.float32(perfect) if perfect > 0 else raw
-
-
-def _focus(best: list[float]) -> float:
-    """fusion.keyword_focus from the library's best scores alone (the rest are lower)."""
-    if not best or best[0] <= 0:
-        return 0.0
-    tenth = best[_FOCUS_DEPTH - 1] if len(best) >= _FOCUS_DEPTH else 0.0
-    return (best[0] - tenth) / best[0]

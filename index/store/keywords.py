@@ -106,14 +106,13 @@ class KeywordIndex:
             return 0.0
         vocab: dict[str, int] = self._bm25.vocab_dict
         indptr = self._bm25.scores["indptr"]
-        total = int(self._bm25.scores["num_docs"])
-        perfect = 0.0
-        for term in dict.fromkeys(terms):
+
+        def held(term: str) -> int:
             where = vocab.get(term)
-            held = int(indptr[where + 1] - indptr[where]) if where is not None else 0
-            held = max(held, 1)
-            perfect += math.log(1 + (total - held + 0.5) / (held + 0.5)) * (self._bm25.k1 + 1)
-        return perfect
+            return int(indptr[where + 1] - indptr[where]) if where is not None else 0
+
+        total = int(self._bm25.scores["num_docs"])
+        return perfect_bm25([held(t) for t in dict.fromkeys(terms)], total, self._bm25.k1)
 
     def rows_containing(self, term: str) -> npt.NDArray[np.int64]:
         """Rows of the passages that contain this stemmed term at least once."""
@@ -129,6 +128,12 @@ class KeywordIndex:
             return []
         vocab: dict[str, int] = self._bm25.vocab_dict
         return [vocab[t] for t in dict.fromkeys(terms) if t and t in vocab]
+
+
+def perfect_bm25(held: Sequence[int], total: int, k1: float) -> float:
+    """KeywordIndex.perfect_score from how many of `total` passages hold each distinct term:
+    also what a library kept in Milvus is scaled by (index/search/milvus_candidates.py)."""
+    return sum(math.log(1 + (total - max(h, 1) + 0.5) / (max(h, 1) + 0.5)) * (k1 + 1) for h in held)
 
 
 def _quietly(work: Any) -> None:

@@ -92,6 +92,22 @@ class TokenCodec:
 
         faiss.write_index(self._index, str(path))
 
+    def to_bytes(self) -> bytes:
+        """The codec as FAISS serialises it: what a library kept elsewhere stores (Milvus)."""
+        import faiss
+
+        return bytes(faiss.serialize_index(self._index).tobytes())
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> TokenCodec:
+        import faiss
+
+        try:
+            index = faiss.deserialize_index(np.frombuffer(data, dtype=np.uint8))
+        except RuntimeError as exc:
+            raise IndexCorrupt(f"The stored token codec is damaged. {REBUILD_ADVICE}") from exc
+        return cls(index)
+
     @property
     def kind(self) -> str:
         """ "pq" or "fp16"."""
@@ -108,9 +124,7 @@ class TokenCodec:
     @cached_property
     def fingerprint(self) -> str:
         """Tells codecs apart: codes made by one are read by it alone."""
-        import faiss
-
-        return hashlib.sha256(faiss.serialize_index(self._index).tobytes()).hexdigest()[:16]
+        return hashlib.sha256(self.to_bytes()).hexdigest()[:16]
 
     def encode(self, vectors: Vectors) -> Codes:
         if len(vectors) == 0:

@@ -22,8 +22,9 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from index.errors import StorylensError
 from index.store.milvus import MilvusAddress
@@ -35,6 +36,7 @@ BLOB_PART = 48_000  # characters of a blob per row: under TEXT_LIMIT bytes once 
 BM25_K1 = 1.5  # as bm25s scores the local keyword index (index/store/keywords.py)
 BM25_B = 0.75
 _ANALYZER = {"tokenizer": "standard"}
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,17 @@ def query_all(client: Any, collection: str, where: str, fields: list[str]) -> li
     finally:
         pages.close()
     return found
+
+
+def read_meta(client: Any, names: Collections) -> dict[str, str]:
+    rows = client.query(names.meta, filter='key != ""', output_fields=["key", "value"])
+    return {str(row["key"]): str(row["value"]) for row in rows}
+
+
+def batches(items: Sequence[T], size: int) -> Iterator[list[T]]:
+    """`items` a `size` at a time: a Milvus filter or insert of bounded length."""
+    for at in range(0, len(items), size):
+        yield list(items[at : at + size])
 
 
 def first_line(exc: BaseException) -> str:

@@ -16,9 +16,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import tempfile
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,6 +27,7 @@ import numpy as np
 from index.errors import StorylensError
 from index.store.database import StoryRow
 from index.store.generation import Generation
+from index.store.generations import IndexDir
 from index.store.milvus import MilvusAddress
 from index.store.milvus.layout import (
     BLOB_PART,
@@ -35,15 +35,16 @@ from index.store.milvus.layout import (
     PLACEHOLDER,
     TEXT_LIMIT,
     Collections,
+    batches,
     connect,
     create,
     exists,
     first_line,
     load,
     query_all,
+    read_meta,
 )
 from index.store.sentences import passage_of, sentence_ids_of
-from index.store.tokens import TokenCodec
 from index.text.folding import words
 from index.text.stems import stem_words
 
@@ -88,6 +89,21 @@ def publish(
         client.close()
 
 
+def publish_index(
+    index_dir: Path,
+    address: MilvusAddress,
+    *,
+    progress: Progress | None = None,
+    cancel: threading.Event | None = None,
+) -> Published:
+    """publish() the live generation of the local index at `index_dir`."""
+    generation = Generation.open(IndexDir(index_dir).current())
+    try:
+        return publish(generation, address, progress=progress, cancel=cancel)
+    finally:
+        generation.close()
+
+
 def _publish(
     client: Any,
     names: Collections,
@@ -104,8 +120,9 @@ def _publish(
     load(client, names)
     remote_meta = read_meta(client, names)
     _check_same_library(remote_meta, meta, address)
-    codec = _codec_bytes(generation)
-    same_codec = remote_meta.get("token_codec") == _fingerprint(codec)
+    codec = generation.tokens.codec if generation.tokens is not None else None
+    fingerprint = codec.fingerprint if codec is not None else "none"
+    same_codec = remote_meta.get("token_codec") == fingerprint
     held = _held_stories(client, names)  # complete stories: their row is written last
     half_written = [sid for sid in json.loads(remote_meta.get("pending", "[]")) if sid not in held]
     _delete_stories(client, names, half_written)
@@ -123,11 +140,11 @@ def _publish(
     if not same_codec:
         client.delete(names.blobs, filter='kind == "codec"')
         if codec is not None:
-            encoded = base64.b64encode(codec).decode()
+            encoded = base64.b64encode(codec.to_bytes()).decode()
             client.insert(names.blobs, list(_blob_rows("codec", 0, 0, encoded)))
-        _set_meta(client, names, {"token_codec": _fingerprint(codec)})
+        _set_meta(client, names, {"token_codec": fingerprint})
     done = 0
-    for batch in _batches(new, _STORIES_PER_BATCH):
+    for batch in batches(new, _STORIES_PER_BATCH):
         if cancel is not None and cancel.is_set():
             raise StorylensError("Publishing was cancelled; run it again to finish.")
         _write_stories(client, names, generation, [local[sid] for sid in batch])
@@ -148,11 +165,6 @@ def _publish(
     client.flush(names.passages)
     count = _count(client, names.passages)
     return Published(len(new), len(changed), len(local) - len(new), count)
-
-
-def read_meta(client: Any, names: Collections) -> dict[str, str]:
-    rows = client.query(names.meta, filter='key != ""', output_fields=["key", "value"])
-    return {str(row["key"]): str(row["value"]) for row in rows}
 
 
 def _check_same_library(
@@ -185,7 +197,7 @@ def _published_as(story: StoryRow, passage_ids: Sequence[int]) -> str:
 
 
 def _delete_stories(client: Any, names: Collections, story_ids: Sequence[int]) -> None:
-    for batch in _batches(list(story_ids), 1000):
+    for batch in batches(story_ids, 1000):
         where = f"story_id in {list(batch)}"
         client.delete(names.passages, filter=where)
         client.delete(names.sentences, filter=where)
@@ -261,7 +273,7 @@ def _write_stories(
         (names.sentences, sentences),
         (names.blobs, blobs),
     ):
-        for batch in _batches(rows_of, 500):
+        for batch in batches(rows_of, 500):
             client.insert(collection, list(batch))
     client.insert(names.stories, story_rows)  # last: a story is visible once complete
 
@@ -301,20 +313,6 @@ def _parts(data: str) -> list[str]:
     return parts
 
 
-def _codec_bytes(generation: Generation) -> bytes | None:
-    tokens = generation.tokens
-    if tokens is None:
-        return None
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "codec"
-        tokens.codec.write(path)
-        return path.read_bytes()
-
-
-def _fingerprint(codec: bytes | None) -> str:
-    return hashlib.sha256(codec).hexdigest()[:16] if codec is not None else "none"
-
-
 def _set_meta(client: Any, names: Collections, values: dict[str, str]) -> None:
     client.upsert(
         names.meta,
@@ -325,15 +323,3 @@ def _set_meta(client: Any, names: Collections, values: dict[str, str]) -> None:
 def _count(client: Any, collection: str) -> int:
     rows = client.query(collection, filter="", output_fields=["count(*)"])
     return int(rows[0]["count(*)"])
-
-
-def _batches(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
-    for at in range(0, len(items), size):
-        yield items[at : at + size]
-
-
-def decode_codec(data: bytes) -> TokenCodec:
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "codec"
-        path.write_bytes(data)
-        return TokenCodec.read(path)

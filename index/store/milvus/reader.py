@@ -27,13 +27,14 @@ from index.store.milvus import MilvusAddress
 from index.store.milvus.layout import (
     FORMAT,
     Collections,
+    batches,
     connect,
     exists,
     first_line,
     load,
     query_all,
+    read_meta,
 )
-from index.store.milvus.publish import decode_codec, read_meta
 from index.store.tokens import TokenCodec
 
 Vectors = npt.NDArray[np.float32]
@@ -188,7 +189,7 @@ class MilvusLibraryStore:
 
     def passage_ids_of_stories(self, story_ids: Sequence[int]) -> list[int]:
         found: list[int] = []
-        for batch in _batches(list(story_ids)):
+        for batch in batches(story_ids, _IDS_PER_CALL):
             rows = self._query(self.names.passages, f"story_id in {batch}", ["id"])
             found.extend(int(row["id"]) for row in rows)
         return found
@@ -298,12 +299,10 @@ class MilvusLibraryStore:
             self._holding[key] = int(rows[0]["count(*)"])
         return self._holding[key]
 
-    def ids_holding(
-        self, field: str, terms: Sequence[str], extra: Sequence[str] = ()
-    ) -> dict[int, str]:
+    def ids_holding(self, field: str, terms: Sequence[str]) -> dict[int, str]:
         """The passages that hold every one of `terms` in `field`, with that field's text."""
         where = " and ".join(f"text_match({field}, '{term}')" for term in terms)
-        rows = self._query(self.names.passages, where, ["id", field, *extra])
+        rows = self._query(self.names.passages, where, ["id", field])
         return {int(row["id"]): str(row[field]) for row in rows}
 
     # -- reading ---------------------------------------------------------------------------
@@ -323,7 +322,7 @@ class MilvusLibraryStore:
     def _by_ids(
         self, collection: str, ids: Sequence[int], fields: list[str]
     ) -> Iterator[dict[str, Any]]:
-        for batch in _batches([int(i) for i in ids]):
+        for batch in batches([int(i) for i in ids], _IDS_PER_CALL):
             yield from self._query_few(collection, f"id in {batch}", fields)
 
     def _query_few(self, collection: str, where: str, fields: list[str]) -> list[dict[str, Any]]:
@@ -353,7 +352,7 @@ class MilvusTokens:
     @property
     def codec(self) -> TokenCodec:
         if self._codec is None:
-            self._codec = decode_codec(base64.b64decode(self._store.blob("codec", 0)))
+            self._codec = TokenCodec.from_bytes(base64.b64decode(self._store.blob("codec", 0)))
         return self._codec
 
     def vectors(self, passage_ids: Sequence[int]) -> tuple[Vectors, list[int]]:
@@ -361,7 +360,7 @@ class MilvusTokens:
         if not passage_ids:
             return np.empty((0, codec.dimension), dtype=np.float32), []
         parts: dict[int, list[tuple[int, str]]] = {}
-        for batch in _batches([int(i) for i in passage_ids]):
+        for batch in batches([int(i) for i in passage_ids], _IDS_PER_CALL):
             rows = self._store._query_few(
                 self._store.names.blobs,
                 f'kind == "tokens" and owner in {batch}',
@@ -393,8 +392,3 @@ class _Described:
 def _nocase(text: str) -> str:
     """SQLite's NOCASE, by which the local store orders stories: ASCII letters folded only."""
     return "".join(char.lower() if char.isascii() else char for char in text)
-
-
-def _batches(ids: list[int]) -> Iterator[list[int]]:
-    for at in range(0, len(ids), _IDS_PER_CALL):
-        yield ids[at : at + _IDS_PER_CALL]

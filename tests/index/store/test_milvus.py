@@ -18,7 +18,7 @@ from index.search.library import Library
 from index.store.generation import Generation
 from index.store.generations import IndexDir
 from index.store.milvus import MilvusAddress
-from index.store.milvus.publish import Published, publish
+from index.store.milvus.publish import Published, publish, publish_index
 from tests.conftest import SEEDS
 from tests.fake_embedder import FakeEmbedder
 
@@ -39,11 +39,7 @@ QUERIES = [
 
 
 def _publish(index: Path, address: str, **options: object) -> Published:
-    generation = Generation.open(IndexDir(index).current())
-    try:
-        return publish(generation, MilvusAddress.parse(address), **options)  # type: ignore[arg-type]
-    finally:
-        generation.close()
+    return publish_index(index, MilvusAddress.parse(address), **options)  # type: ignore[arg-type]
 
 
 @pytest.fixture(scope="module")
