@@ -8,19 +8,36 @@ PACKAGE_STAMP := $(VENV)/.storylens-package-installed
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: run check test test-fast reliability lint bench eval screenshots package package-test clean
+.PHONY: run check test test-fast reliability lint lock bench eval screenshots package package-test clean
 
-$(STAMP): pyproject.toml
+# Every library at the version in constraints.txt, the set the tests and the installer last
+# passed with: a release upstream cannot change what a fresh clone installs (transformers 5.25
+# once broke the installer overnight by requiring a new package). `make lock` moves them on.
+INSTALL := $(PY) -m pip install --disable-pip-version-check -q -c constraints.txt
+
+$(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON_BOOT) -m venv $(VENV)
 	# torch first and exactly this version: the local CPU wheel. Anything looser pulls CUDA.
-	$(PY) -m pip install --disable-pip-version-check -q torch==2.13.0
-	$(PY) -m pip install --disable-pip-version-check -q -e '.[test,scale]'
+	$(INSTALL) torch==2.13.0
+	$(INSTALL) -e '.[test,scale]'
 	touch $(STAMP)
 
 # The `package` extra (PyInstaller) on top of the app's own set-up.
 $(PACKAGE_STAMP): $(STAMP)
-	$(PY) -m pip install --disable-pip-version-check -q -e '.[test,scale,package]'
+	$(INSTALL) -e '.[test,scale,package]'
 	touch $(PACKAGE_STAMP)
+
+# constraints.txt again from pyproject.toml: new requirements are resolved and the pins already
+# there kept; `make lock LOCK_UPGRADE=--upgrade` takes the newest of everything. Then `make test`
+# and `make package-test` before committing it.
+LOCK_UPGRADE ?=
+lock: $(STAMP)
+	$(PY) -m pip install --disable-pip-version-check -q pip-tools==7.6.2
+	$(VENV)/bin/pip-compile -q $(LOCK_UPGRADE) --upgrade-package torch==2.13.0 \
+		--extra test --extra scale --extra package --strip-extras \
+		--no-emit-index-url --no-emit-find-links --output-file constraints.txt pyproject.toml
+	# The version without its local label: the CPU wheel here is 2.13.0+cpu, PyPI's is 2.13.0.
+	sed -i 's/^torch==2\.13\.0+cpu$$/torch==2.13.0/' constraints.txt
 
 run: $(STAMP)
 	$(VENV)/bin/storylens

@@ -42,6 +42,11 @@ _NEVER_IMPORTED = [
     "matplotlib",
     # Hugging Face's Xet download client: the model ships inside, nothing is ever downloaded.
     "hf_xet",
+    # Hugging Face's compute-kernel loader, a requirement of transformers since 5.25: it fetches
+    # kernels from the Hub, which Storylens forbids (USE_HUB_KERNELS=NO, rthook_offline.py), and
+    # transformers keeps its own layers without it. Bundled, it broke the model's load: its data
+    # file (python_depends.json) is not one PyInstaller's analysis finds.
+    "kernels",
     # PyInstaller's PySide6 hook adds it; nothing in Storylens imports it.
     "PySide6.QtNetwork",
     # Only Hugging Face's and transformers' own command-line tools and webhooks use these.

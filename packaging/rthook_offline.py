@@ -13,3 +13,5 @@ os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
 os.environ["TOKENIZERS_PARALLELISM"] = "false"
 # ONNX Runtime (queries, index/embed/query_graph.py) carries Microsoft's telemetry client.
 os.environ["ORT_DISABLE_TELEMETRY"] = "1"
+# transformers' compute kernels from the Hub (index/embed/model.py forces the same).
+os.environ["USE_HUB_KERNELS"] = "NO"

@@ -175,6 +175,9 @@ class Embedder:
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
         os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+        # transformers (5.25 on) swaps layers for compute kernels fetched from the Hub unless told
+        # not to: code from the network, run without being asked for, like trust_remote_code.
+        os.environ["USE_HUB_KERNELS"] = "NO"
         bound_inference_memory()
         from sentence_transformers import SentenceTransformer
         from transformers.utils import logging as transformers_logging

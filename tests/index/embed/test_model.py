@@ -58,6 +58,12 @@ def test_forced_precisions_are_what_runs(fp32: Embedder, bf16: Embedder) -> None
     assert str(next(bf16.load().parameters()).dtype) == "torch.bfloat16"
 
 
+def test_no_layer_is_swapped_for_a_kernel_from_the_hub(fp32: Embedder) -> None:
+    """transformers 5.25 on kernelizes every model it loads, with code fetched from the Hub."""
+    transformer = fp32.load()[0].auto_model
+    assert transformer.use_kernels is False
+
+
 def test_auto_follows_the_cpu_and_the_environment_overrides_it(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
