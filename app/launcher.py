@@ -21,7 +21,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     return cli_main(argv, open_window=_open_window, window_check=_check_window)
 
 
-def _open_window(index_dir: Path | None, side_by_side: tuple[str, ...] | None) -> int:
+def _open_window(index_dir: Path | str | None, side_by_side: tuple[str, ...] | None) -> int:
     from app.main import run_app
 
     return run_app(index_dir=index_dir, side_by_side=side_by_side)

@@ -360,6 +360,7 @@ class LibraryView(QWidget):
         self.setObjectName("sidebar")
         self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground)
         self.model = model
+        self.read_only = False  # set_read_only: a library this window only reads
         em = self.fontMetrics().height()
         self.heading = named(QLabel("STORIES", self), "paneTitle")
         heading_font = self.heading.font()
@@ -479,8 +480,15 @@ class LibraryView(QWidget):
             self.collection_edit_requested.emit(CollectionEdit(name.strip(), add=paths))
 
     def selected_removal(self) -> Removal | None:
-        """The selected rows as one removal; None when nothing is selected."""
-        return self.tree.removal()
+        """The selected rows as one removal; None when nothing is selected (or the library is
+        read-only)."""
+        return None if self.read_only else self.tree.removal()
+
+    def set_read_only(self, read_only: bool) -> None:
+        """A library this window only reads (one kept in Milvus): no adding, removing or
+        gathering into collections; checking stories for searches and reading stay."""
+        self.read_only = read_only
+        self.add_button.setVisible(not read_only)
 
     def sizeHint(self) -> QSize:
         em = self.fontMetrics().height()
@@ -535,7 +543,7 @@ class _LibraryTree(QTreeView):
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.matches(QKeySequence.StandardKey.Delete):
-            removal = self.removal()
+            removal = self._view.selected_removal()
             if removal is not None:
                 self.remove_requested.emit(removal)
             return
@@ -574,7 +582,7 @@ class _LibraryTree(QTreeView):
         none = QAction("Uncheck all", menu)
         none.triggered.connect(model.check_none)
         menu.addActions([every, none])
-        if chosen:
+        if chosen and not self._view.read_only:
             menu.addSeparator()
             menu.addMenu(self._collections_menu(menu, chosen))
             inside = self._named_parent()
@@ -586,7 +594,7 @@ class _LibraryTree(QTreeView):
                     )
                 )
                 menu.addAction(take_out)
-        removal = self.removal() if chosen else None
+        removal = self._view.selected_removal() if chosen else None
         if removal is not None:
             menu.addSeparator()
             remove = QAction(f"Remove {removal.what} from the library…", menu)

@@ -35,7 +35,7 @@ SHUTDOWN_WAIT_MS = 10_000
 
 
 def create_window(
-    index_dir: Path | None = None,
+    index_dir: Path | str | None = None,
     *,
     config_dir: Path | None = None,
     embedder: Embedder | None = None,
@@ -59,7 +59,7 @@ def create_window(
 
 
 def run_app(
-    index_dir: Path | None = None,
+    index_dir: Path | str | None = None,
     argv: list[str] | None = None,
     *,
     config_dir: Path | None = None,
@@ -131,8 +131,15 @@ def _stamp(event: str, detail: str = "") -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from index.store.milvus import library_place
+
     parser = argparse.ArgumentParser(prog="python -m app", description="Open the Storylens window.")
-    parser.add_argument("--index", type=Path, help="the library's index directory")
+    parser.add_argument(
+        "--index",
+        type=library_place,
+        help="the library's index directory, or a library kept in Milvus (milvus:PATH.db, "
+        "milvus://HOST:PORT/NAME): read-only in the window",
+    )
     parser.add_argument("--config", type=Path, help="where settings live (for tests, demos)")
     args, qt_args = parser.parse_known_args(argv)
     return run_app(args.index, [sys.argv[0], *qt_args], config_dir=args.config)

@@ -17,6 +17,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QApplication,
+    QDialog,
     QFileDialog,
     QLabel,
     QMainWindow,
@@ -92,12 +93,16 @@ class MainWindow(QMainWindow):
 
         self.build_status = BuildStatus(self)
         self.stats = named(QLabel(self), "muted")
+        self.read_only_badge = named(QLabel("Read-only", self), "muted")
+        self.read_only_badge.hide()
         self.statusBar().addPermanentWidget(self.build_status)
+        self.statusBar().addPermanentWidget(self.read_only_badge)
         self.statusBar().addPermanentWidget(self.stats)
         self.statusBar().setSizeGripEnabled(False)
         self.act = Actions(
             self,
             {
+                "open_library": self.choose_library,
                 "add_folder": self.choose_folder,
                 "add_files": self.choose_files,
                 "reindex": self.service.reindex,
@@ -233,6 +238,37 @@ class MainWindow(QMainWindow):
         event.accept()
 
     # -- library ------------------------------------------------------------------------------
+
+    def choose_library(self) -> None:
+        """File > Open library…: another library, searched with the model in use."""
+        if self.service.is_building:
+            self.statusBar().showMessage(
+                "Another library opens once indexing ends (or is cancelled).", STATUS_MS
+            )
+            return
+        from app.open_library import OpenLibraryDialog  # reads places with the engine's rules
+
+        dialog = OpenLibraryDialog(self.service.index_dir, self)
+
+        def finished(result: int) -> None:
+            if result == QDialog.DialogCode.Accepted and dialog.chosen is not None:
+                self.open_library(dialog.chosen)
+
+        dialog.finished.connect(finished)
+        dialog.open()
+
+    def open_library(self, place: Path | str) -> None:
+        """Close the library shown and open the one at `place` (its stories are listed when
+        it is open; a search typed is run again on it)."""
+        if not self.service.open_library(place):
+            self.statusBar().showMessage(
+                "Another library opens once the model has loaded and indexing has ended.",
+                STATUS_MS,
+            )
+            return
+        self.comparisons.close(to_search=True)  # they show the closing library's passages
+        self.reader.clear()
+        self.statusBar().showMessage(f"Opening {place}…")
 
     def choose_folder(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Add a folder of stories", self.start_dir)
@@ -397,13 +433,16 @@ class MainWindow(QMainWindow):
             self.service.reindex()  # what changed while nobody watched
 
     def _watch_sources(self) -> None:
-        watched = self.settings.watch_folders and self.service.is_ready
+        watched = (
+            self.settings.watch_folders and self.service.is_ready and not self.service.read_only
+        )
         self.watcher.watch([Path(s) for s in self.service.sources] if watched else [])
 
     def _folders_changed(self) -> None:
         self.service.reindex()  # queued behind a build under way; nothing new costs nothing
 
     def _library_changed(self, stories: list[Story]) -> None:
+        self._show_read_only(self.service.read_only)
         self._watch_sources()
         self.act.skipped.setEnabled(bool(self.service.skipped))  # kept by the index itself
         self.stories.set_library(stories, self.service.contents.collections)
@@ -426,6 +465,26 @@ class MainWindow(QMainWindow):
             self.search.rerun()
         else:
             self.search.show_empty(EmptyState.IDLE)
+
+    def _show_read_only(self, reason: str | None) -> None:
+        """A library this window only reads: everything that would change it is turned off,
+        and the status bar says so (its tooltip: why, and where it is indexed instead)."""
+        writable = reason is None
+        for action in (
+            self.act.add_folder,
+            self.act.add_files,
+            self.act.reindex,
+            self.act.rebuild,
+            self.act.remove,
+            self.act.watch,
+        ):
+            action.setEnabled(writable)
+        self.toolbar.setVisible(writable)  # all it holds is adding and re-indexing
+        self.library.set_read_only(not writable)
+        self.read_only_badge.setVisible(not writable)
+        self.read_only_badge.setToolTip(reason or "")
+        if reason is not None:
+            self.statusBar().showMessage(reason, STATUS_MS * 2)
 
     def _build_started(self) -> None:
         self.build_status.started()
@@ -595,22 +654,32 @@ class MainWindow(QMainWindow):
 
     def _offer_rebuild_with_chosen_model(self, built_with: str, its_ref: str, chosen: str) -> None:
         """The library was built with another model than the one chosen: embed it again with
-        the chosen one, or go back to the library's."""
+        the chosen one, or go back to the library's (the only offer for a read-only one)."""
         self.statusBar().clearMessage()
+        read_only = self.service.read_only is not None
         box = QMessageBox(
             QMessageBox.Icon.Question,
             "Another model",
-            f"This library was built with {built_with}; Preferences name {chosen}. To search "
-            f"it with {chosen}, every story is embedded again (search waits until then).",
+            f"This library was built with {built_with}; Preferences name {chosen}. "
+            + (
+                f"It is searched with {built_with}."
+                if read_only
+                else f"To search it with {chosen}, every story is embedded again (search "
+                "waits until then)."
+            ),
             QMessageBox.StandardButton.NoButton,
             self,
         )
-        rebuild = box.addButton(f"Rebuild with {chosen}", QMessageBox.ButtonRole.AcceptRole)
+        rebuild = (
+            None
+            if read_only
+            else box.addButton(f"Rebuild with {chosen}", QMessageBox.ButtonRole.AcceptRole)
+        )
         keep = box.addButton(f"Keep {built_with}", QMessageBox.ButtonRole.RejectRole)
         box.setDefaultButton(keep)
 
         def finished(_result: int) -> None:
-            if box.clickedButton() is rebuild:
+            if rebuild is not None and box.clickedButton() is rebuild:
                 self.service.reindex(rebuild=True)
                 return
             self.settings.model = None if its_ref == BUILT_IN_MODEL_REF else its_ref

@@ -29,6 +29,12 @@ class ActionSpec:
 # Every window-level action, in menu order; install_menus places them by name.
 ACTIONS = (
     ActionSpec(
+        "open_library",
+        "&Open library…",
+        (),
+        "Open another library: an index folder, or a library kept in Milvus",
+    ),
+    ActionSpec(
         "add_folder", "&Add folder…", ("Ctrl+Shift+O",), "Add a folder of stories to the library"
     ),
     ActionSpec("add_files", "Add &files…", ("Ctrl+O",), "Add story files to the library"),
@@ -116,6 +122,7 @@ class Actions:
         set_theme: Callable[[Theme], object],
     ) -> None:
         made = {spec.name: _action(host, spec, slots[spec.name]) for spec in ACTIONS}
+        self.open_library = made["open_library"]
         self.add_folder, self.add_files = made["add_folder"], made["add_files"]
         self.reindex, self.rebuild = made["reindex"], made["rebuild"]
         self.remove, self.skipped = made["remove"], made["skipped"]
@@ -158,6 +165,8 @@ def install_menus(
     actions for the Edit menu; `result_menu`: a result's context menu, extended here."""
     bar = window.menuBar()
     file = bar.addMenu("&File")
+    file.addAction(act.open_library)
+    file.addSeparator()
     file.addActions([act.add_folder, act.add_files, act.reindex, act.rebuild])
     file.addSeparator()
     file.addActions([act.remove, act.skipped])

@@ -97,7 +97,7 @@ class _Opened:
     """What the start-up worker found."""
 
     embedder: Embedder
-    index_dir: Path
+    index_dir: Path | str
     library: Library | None
     contents: LibraryContents
     problem: str | None  # why an existing index could not be opened
@@ -143,7 +143,7 @@ class LibraryService(JobRunner):
 
     def __init__(
         self,
-        index_dir: Path | None = None,
+        index_dir: Path | str | None = None,
         *,
         embedder: Embedder | None = None,
         model: str | None = None,
@@ -151,11 +151,14 @@ class LibraryService(JobRunner):
         pool: QThreadPool | None = None,
         parent: QObject | None = None,
     ) -> None:
-        """`index_dir` None: the default library, resolved by the start-up worker. `embedder`:
+        """`index_dir` None: the default library, resolved by the start-up worker; a str: a
+        library kept in Milvus (index/store/milvus/), which the window reads only. `embedder`:
         a shared, possibly already loaded model (tests); else that worker loads `model` (a
         local folder; None: the bundled one) in `precision` (index/embed/model.py)."""
         super().__init__(pool, parent)
-        self.index_dir: Path | None = Path(index_dir) if index_dir is not None else None
+        self.index_dir: Path | str | None = (
+            index_dir if index_dir is None or isinstance(index_dir, str) else Path(index_dir)
+        )
         self.embedder = embedder
         self.model = model
         self.precision = precision
@@ -188,6 +191,32 @@ class LibraryService(JobRunner):
     @property
     def active_jobs(self) -> int:
         return len(self._pending)
+
+    @property
+    def read_only(self) -> str | None:
+        """Why the open library cannot be changed from this window, in words for people; None
+        when it can. A library kept in Milvus is written only by publishing from its working
+        copy (`storylens index --index ADDRESS`), on the machine that holds it."""
+        if isinstance(self.index_dir, str):
+            return (
+                f"Read-only: this library is kept in Milvus ({self.index_dir}). It is searched "
+                "here and indexed where it is published from: "
+                f"storylens index --index {self.index_dir} FOLDER"
+            )
+        return None
+
+    def open_library(self, place: Path | str) -> bool:
+        """Close the open library and open the one at `place` (a folder, or a Milvus address)
+        with the model in use, through start-up's worker: library_changed follows, or
+        model_mismatch, or failed. Refused (False) while a build runs or is queued, or before
+        the model first loaded."""
+        if self._build_job is not None or self._builds or not self._model_loaded:
+            return False
+        self.index_dir = place if isinstance(place, str) else Path(place)
+        self._cancelled = []  # what a Cancel left belongs to the library being closed
+        self._set_library(None)
+        self.start()
+        return True
 
     # -- the general mechanism --------------------------------------------------------------
 
@@ -432,7 +461,7 @@ class LibraryService(JobRunner):
         it (index/store/named_sets.py); library_changed follows with the collections as they
         are then. Nothing is embedded: the index itself does not change."""
         library = self._library
-        if library is None:
+        if library is None or self._refused_as_read_only():
             return
 
         def op(job: Job) -> LibraryContents:
@@ -515,8 +544,17 @@ class LibraryService(JobRunner):
             self._build_job.cancel_event.set()
 
     def _queue_build(self, request: _BuildRequest) -> None:
+        if self._refused_as_read_only():
+            return
         self._builds.append(request)
         self._start_next_build()
+
+    def _refused_as_read_only(self) -> bool:
+        """Nothing is written to a read-only library: `failed` says why instead."""
+        reason = self.read_only
+        if reason is not None:
+            self.failed.emit(reason)
+        return reason is not None
 
     def _start_next_build(self) -> None:
         """Builds wait for the model: each would otherwise load a copy of its own."""
@@ -526,6 +564,7 @@ class LibraryService(JobRunner):
             return
         request = self._builds.popleft()
         index_dir = self.index_dir
+        assert not isinstance(index_dir, str), "a library in Milvus is read-only (_queue_build)"
 
         def op(job: Job) -> tuple[BuildReport, Library, LibraryContents]:
             from index import Library, build_index
@@ -635,7 +674,7 @@ paused_gc = _CollectorPause()
 
 
 def _open(
-    wanted_dir: Path | None,
+    wanted_dir: Path | str | None,
     given: Embedder | None,
     model: str | None,
     precision: str,
@@ -657,8 +696,8 @@ def _open(
     except IndexIncompatible as exc:  # built with another model: which one, to offer
         problem = str(exc)
         built_with = _built_with(where, embedder)
-    except IndexNotFound:
-        pass
+    except IndexNotFound as exc:  # a folder: a new library; an address: nothing published
+        problem = str(exc) if isinstance(where, str) else None
     except StorylensError as exc:  # damaged or foreign index: say so, start empty
         problem = str(exc)
     contents = LibraryContents.of(library) if library is not None else LibraryContents()
@@ -693,7 +732,7 @@ def _open(
     )
 
 
-def _built_with(where: Path, chosen: Embedder) -> tuple[str, str] | None:
+def _built_with(where: Path | str, chosen: Embedder) -> tuple[str, str] | None:
     """The name and reference of the model an index was built with (None if it cannot be
     opened with it either): read from the index, the model itself not loaded."""
     from index import Library, StorylensError

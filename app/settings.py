@@ -20,6 +20,8 @@ from typing import Any, Literal, get_args
 from platformdirs import user_config_path
 from PySide6.QtCore import QSettings
 
+MILVUS_PREFIX = "milvus:"  # a library kept in Milvus (index/store/milvus/)
+
 Theme = Literal["system", "light", "dark"]
 THEMES: tuple[Theme, ...] = get_args(Theme)
 # The model's arithmetic (index/embed/model.py PRECISIONS; app/ spells them out rather than
@@ -91,13 +93,17 @@ class Settings:
         temporary.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
         temporary.replace(target)
 
-    def index_dir(self, explicit: Path | None = None) -> Path | None:
+    def index_dir(self, explicit: Path | str | None = None) -> Path | str | None:
         """The library to open: the one asked for, else the last one; None means the default
-        (index.paths.default_index_dir(), resolved by the service's first worker)."""
+        (index.paths.default_index_dir(), resolved by the service's first worker). A str is a
+        library kept in Milvus."""
         if explicit is not None:
-            return Path(explicit)
+            return explicit
         if self.last_index_dir:
-            return Path(self.last_index_dir)
+            # index.store.milvus.is_milvus_address, which would import the engine before the
+            # window shows (tests/app/test_dialogs.py)
+            last = self.last_index_dir
+            return last if last.startswith(MILVUS_PREFIX) else Path(last)
         return None
 
     @property

@@ -53,7 +53,7 @@ from index.cli.output import (
 )
 from index.embed.model import PRECISIONS
 from index.errors import StorylensError
-from index.store.milvus import MilvusAddress, is_milvus_address
+from index.store.milvus import MilvusAddress, library_place
 
 if TYPE_CHECKING:
     from index.cli.selftest import WindowCheck
@@ -67,7 +67,7 @@ T = TypeVar("T")
 def main(
     argv: Sequence[str] | None = None,
     *,
-    open_window: Callable[[Path | None, tuple[str, ...] | None], int] | None = None,
+    open_window: Callable[[Path | str | None, tuple[str, ...] | None], int] | None = None,
     window_check: WindowCheck | None = None,
 ) -> int:
     """Run a command; with none, `open_window(index_dir, side_by_side)` (given by app/, which
@@ -88,13 +88,6 @@ def main(
         )
         return EXIT_USAGE
     if args.command is None:
-        if isinstance(args.index, str):
-            print(
-                "storylens: the window opens local libraries for now; search one in Milvus "
-                f"with: storylens search --index {args.index} QUERY",
-                file=sys.stderr,
-            )
-            return EXIT_USAGE
         return open_window(args.index, chosen) if open_window is not None else _demo(args)
     try:
         result: int = args.run(args)
@@ -119,7 +112,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {_own_version()}")
     parser.add_argument(
         "--index",
-        type=_index_place,
+        type=library_place,
         default=None,
         help="index directory (default: the user data dir), or a library in Milvus: "
         "milvus:PATH.db or milvus://HOST:PORT/NAME",
@@ -140,7 +133,7 @@ def _parser() -> argparse.ArgumentParser:
     # --index is also taken after the command, where most people type it.
     after = argparse.ArgumentParser(add_help=False)
     after.add_argument(
-        "--index", type=_index_place, default=argparse.SUPPRESS, help="index directory"
+        "--index", type=library_place, default=argparse.SUPPRESS, help="index directory"
     )
     # Commands that run the model; float32 and bfloat16 rank alike (tests/index/embed/), so
     # an index built in one is searched in either.
@@ -326,11 +319,6 @@ def _own_version() -> str:
         return version("storylens")
     except PackageNotFoundError:
         return "unknown"
-
-
-def _index_place(text: str) -> Path | str:
-    """--index: a directory, or a Milvus address kept as written (a Path would fold its //)."""
-    return text if is_milvus_address(text) else Path(text)
 
 
 def _cmd_index(args: argparse.Namespace) -> int:

@@ -80,9 +80,13 @@ class Library:
         # The longest passage the index was cut at (None: paragraphs up to the model's
         # limit); a query too long for the model is cut alike.
         self.passage_tokens = passage_tokens_of(store.meta)
-        self._offline = {
-            row.id for row in self._stories.values() if not path_from_text(row.path).is_file()
-        }
+        # A story whose file is gone is still searched; the window marks it. A library kept
+        # in Milvus holds the texts itself, and its files are on the machine that indexed it.
+        self._offline = (
+            {row.id for row in self._stories.values() if not path_from_text(row.path).is_file()}
+            if layout is not None
+            else set()
+        )
         self.settings = SearchSettings()  # benchmarks/eval varies these; the defaults are tuned
         self.reranker: Reranker | None = None  # see index/search/rerank.py; none ships
         self.token_matcher = TokenMatcher(embedder.token_vectors, store.tokens)

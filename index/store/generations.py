@@ -64,6 +64,13 @@ class IndexDir:
     def exists(self) -> bool:
         return (self.path / _POINTER).is_file()
 
+    def holds_other_files(self) -> bool:
+        """A folder that is no index and holds files of its own: Storylens never writes there
+        (the window's File > Open library says so before anything is tried)."""
+        if not self.path.is_dir() or self.exists() or (self.path / _MARKER).is_file():
+            return False
+        return any(p.name not in _OURS for p in self.path.iterdir())
+
     def current(self) -> Path:
         """The live generation's directory."""
         pointer = self.path / _POINTER
@@ -116,13 +123,11 @@ class IndexDir:
                 )
             if marker.is_file():
                 return
-            if self.path.is_dir() and not self.exists():
-                foreign = [p.name for p in self.path.iterdir() if p.name not in _OURS]
-                if foreign:
-                    raise StorylensError(
-                        f"{self.path} is not a Storylens index and is not empty. Choose a new "
-                        "or empty folder for the index (--index)."
-                    )
+            if self.holds_other_files():
+                raise StorylensError(
+                    f"{self.path} is not a Storylens index and is not empty. Choose a new "
+                    "or empty folder for the index (--index)."
+                )
             self.path.mkdir(parents=True, exist_ok=True)
             marker.write_text(json.dumps(_MARKER_CONTENT) + "\n", encoding="utf-8")
         except OSError as exc:

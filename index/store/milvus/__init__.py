@@ -34,6 +34,12 @@ def is_milvus_address(text: str) -> bool:
     return text.startswith(PREFIX)
 
 
+def library_place(text: str) -> Path | str:
+    """Where a library is, as a person wrote it: a directory, or a Milvus address kept as
+    written (a Path would fold its //)."""
+    return text if is_milvus_address(text) else Path(text)
+
+
 @dataclass(frozen=True)
 class MilvusAddress:
     """Where a library is kept in Milvus: the URI pymilvus connects to, and the prefix of its
