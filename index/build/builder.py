@@ -118,6 +118,7 @@ def build_index(
     cancel: threading.Event | None = None,
     passage_tokens: int | None = None,
     ray: RayEmbedding | None = None,
+    separate_process: bool | None = None,
 ) -> BuildReport:
     """Add `paths` to the library's sources, drop `remove`, and bring the index up to date.
 
@@ -126,7 +127,9 @@ def build_index(
     is given (index/embed/model.py); the index records every precision its vectors came from.
     `passage_tokens` is how long passages are cut (a new index, or a rebuild); None keeps the
     length the index was built with. `ray` embeds on a Ray cluster (index/build/distributed.py)
-    instead of in this process.
+    instead of in this process. `separate_process`: build the keyword and phrase indexes in
+    another process (True), here (False), or there from SEPARATE_PROCESS_FROM passages on
+    (None; index/store/search_files.py says why).
     Raises BuildCancelled, IndexBusy, IndexIncompatible...
     """
     from index.paths import default_index_dir
@@ -197,6 +200,7 @@ def build_index(
                 excluded=excluded,
                 report=report,
                 passage_tokens=cut,
+                separate_process=separate_process,
             )
             _save(layout, write, cancel)
             staging.clear()  # published: what it held is in the index now, or out of date
@@ -573,6 +577,7 @@ def _write_generation(
     excluded: set[str],
     report: BuildReport,
     passage_tokens: int | None,
+    separate_process: bool | None,
 ) -> None:
     if old_store is not None and old_generation is not None:
         store = old_store.copy_to(partial / DATABASE_NAME)
@@ -647,7 +652,7 @@ def _write_generation(
         )
         store.commit()
         kill_point("while-saving")
-        write_search_files(partial, store, sentences)
+        write_search_files(partial, store, sentences, separate=separate_process)
         _write_tokens(partial, old_tokens, token_codec, kept, new_codes)
         write_build_record(partial, sources, excluded, embedder.model_ref, report.skipped)
     finally:

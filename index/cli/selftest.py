@@ -11,6 +11,7 @@ the package, so a pass means the package, not the build machine, is complete.
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import tempfile
@@ -116,9 +117,32 @@ def _check_model(context: Context) -> str:
     return f"{context.embedder.name} from {path}, {context.embedder.dimension} dimensions"
 
 
+class _Warnings(logging.Handler):
+    """The warnings a logger gave while attached."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
 def _check_index(context: Context) -> str:
     seeds = bundled_seeds_dir()
-    report = build_index([seeds], context.index_dir, embedder=context.embedder)
+    # Its word indexes in a separate process, as a large library's are: this program started
+    # again as that process (packaging/entry.py's freeze_support) is checked here. Where it
+    # cannot start, the build says so in a warning and does the work itself.
+    fallbacks = _Warnings()
+    logging.getLogger("index.store.search_files").addHandler(fallbacks)
+    try:
+        report = build_index(
+            [seeds], context.index_dir, embedder=context.embedder, separate_process=True
+        )
+    finally:
+        logging.getLogger("index.store.search_files").removeHandler(fallbacks)
+    if fallbacks.messages:
+        raise SelfTestFailed(f"no separate process for the word indexes: {fallbacks.messages[0]}")
     context.library = Library.open(context.index_dir, embedder=context.embedder)
     titles = {story.title for story in context.library.stories()}
     if titles != SEED_TITLES or report.skipped:

@@ -13,7 +13,8 @@ index row.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -47,23 +48,68 @@ def add_sentences(
         index.add(ids, rows[: len(ids)])
 
 
-def write_search_files(generation: Path, store: Store, sentences: SentenceIndex) -> None:
-    """Write the sentence vectors (in the layout their number calls for) and a keyword index
-    of every passage now in `store`."""
+# From this many passages on, the word indexes are built in a separate process (see
+# write_search_files); below it they take milliseconds.
+SEPARATE_PROCESS_FROM = 5_000
+
+
+def write_search_files(
+    generation: Path, store: Store, sentences: SentenceIndex, *, separate: bool | None = None
+) -> None:
+    """Write the sentence vectors (in the layout their number calls for), then the keyword
+    and phrase indexes of every passage now in `store`.
+
+    The word indexes are built in a separate process when `separate` is True, or None and the
+    library has SEPARATE_PROCESS_FROM passages or more: folding, stemming and bm25s's indexing
+    hold the GIL for stretches of 100-300 ms at 10,000 passages when other threads want it,
+    which froze the window for as long during every rebuild while it watched its folders
+    (benchmarks/README.md, run P). Where a process cannot be started, they are built here."""
     sentences.fitted().write(generation / SENTENCES_NAME)
     ids: list[int] = []
-    stemmed: list[list[str]] = []
-    joined: list[str] = []
+    texts: list[str] = []
     for story in store.stories():
         text = store.story_text(story.id)
         for row in store.story_passages(story.id):
-            folded = words(text[row.start : row.end])
             ids.append(row.id)
-            stemmed.append(stem_words(folded))
-            joined.append(" ".join(folded))
-    KeywordIndex.from_stems(ids, stemmed).save(generation)
+            texts.append(text[row.start : row.end])
+    if separate is None:
+        separate = len(ids) >= SEPARATE_PROCESS_FROM
+    if not separate or not _in_separate_process(write_word_indexes, generation, ids, texts):
+        write_word_indexes(generation, ids, texts)
+
+
+def write_word_indexes(generation: Path, passage_ids: list[int], texts: list[str]) -> None:
+    """The keyword index (BM25 over stems) and the phrase index (the folded words) of these
+    passages, from one folding of each, so a phrase index row is a keyword index row."""
+    stemmed: list[list[str]] = []
+    joined: list[str] = []
+    for text in texts:
+        folded = words(text)
+        stemmed.append(stem_words(folded))
+        joined.append(" ".join(folded))
+    KeywordIndex.from_stems(passage_ids, stemmed).save(generation)
     del stemmed
     PhraseIndex.write(generation / PHRASES_NAME, joined)
+
+
+def _in_separate_process(work: Callable[..., None], *args: object) -> bool:
+    """Run `work(*args)` in a new Python process and wait for it (waiting holds no GIL). False
+    when no process could be started or it died: the caller then does the work here, over
+    whatever it left. An error raised by `work` itself is raised here."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
+    # spawn, not fork: the window's process has Qt's, torch's and the pool's threads running
+    context = multiprocessing.get_context("spawn")
+    try:
+        with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+            future = pool.submit(work, *args)
+            future.result()
+    except BrokenProcessPool as exc:
+        logging.getLogger(__name__).warning("word indexes built in this process: %s", exc)
+        return False
+    return True
 
 
 def read_search_files(

@@ -863,3 +863,27 @@ def test_a_library_keeps_the_passage_length_it_was_built_with_until_a_rebuild(
         assert lib.passage_tokens is None
     with pytest.raises(StorylensError, match=r"48 to 512 tokens .* not 8"):
         build_index([], where, embedder=fake_embedder, passage_tokens=8)
+
+
+def test_word_indexes_built_in_a_separate_process_are_the_same(
+    seeds: Path, tmp_path: Path, fake_embedder: FakeEmbedder, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A large library's keyword and phrase indexes are built by another process (so the
+    window's threads are not held up): the same hits, with the same scores. (Not the same
+    bytes: bm25s numbers the vocabulary in a set's order, which differs from process to
+    process.)"""
+    here, apart = tmp_path / "here", tmp_path / "apart"
+    build_index([seeds], here, embedder=fake_embedder, separate_process=False)
+    build_index([seeds], apart, embedder=fake_embedder, separate_process=True)
+    assert "built in this process" not in caplog.text  # the other process did build them
+    with (
+        Library.open(here, embedder=fake_embedder) as local,
+        Library.open(apart, embedder=fake_embedder) as separate,
+    ):
+        for query in ("ballet teacher", '"the stage"', 'a dancer -"the stage"', QUERY):
+            for mode in ("keyword", "hybrid"):
+                found = [
+                    [(h.passage.id, round(h.score, 6)) for h in lib.search(query, k=10, mode=mode)]
+                    for lib in (local, separate)
+                ]
+                assert found[0] == found[1] and found[0], (query, mode)
