@@ -103,13 +103,18 @@ def bench_startup(work: Path, runs: int, query: str) -> None:
 
 
 class StallMeter:
-    """Records the gaps between ticks of a 10 ms timer, labelled by what was going on."""
+    """Records the gaps between ticks of a 10 ms timer, labelled by what was going on; with
+    `explain`, also where the other threads stood when a stall over the goal ended: a thread
+    that held the GIL gives it up on returning from the long call, so its innermost frames of
+    Storylens's own code, or of the library it called, name that call."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, explain: bool = False) -> None:
         from PySide6.QtCore import QTimer
 
         self.phase = "idle"
         self.gaps: dict[str, list[float]] = {}
+        self.explained: list[tuple[str, float, list[str]]] = []
+        self._explain = explain
         self._last = time.perf_counter()
         self._timer = QTimer(interval=TICK_MS)
         self._timer.timeout.connect(self._tick)
@@ -117,8 +122,18 @@ class StallMeter:
 
     def _tick(self) -> None:
         now = time.perf_counter()
-        self.gaps.setdefault(self.phase, []).append((now - self._last) * 1000 - TICK_MS)
+        gap = (now - self._last) * 1000 - TICK_MS
+        self.gaps.setdefault(self.phase, []).append(gap)
+        if self._explain and gap > STALL_GOAL_MS:
+            self.explained.append((self.phase, gap, _other_threads_stacks()))
         self._last = now
+
+    def explanations(self) -> str:
+        lines = []
+        for phase, gap, stacks in self.explained:
+            lines.append(f"  {phase}: {gap:.0f} ms stall; the other threads then stood at:")
+            lines += [f"      {stack}" for stack in stacks]
+        return "\n".join(lines)
 
     def report(self, phase: str) -> str:
         gaps = sorted(self.gaps.get(phase, [0.0]))
@@ -130,6 +145,25 @@ class StallMeter:
             f"{phase:>14}: longest stall {worst:6.1f} ms, p99 {p99:5.1f} ms, "
             f"{over} over {STALL_GOAL_MS} ms, {len(gaps)} ticks  [{verdict}]"
         )
+
+
+def _other_threads_stacks(depth: int = 4) -> list[str]:
+    """Each thread but this one, as its innermost `depth` frames (file:line function)."""
+    import threading
+    import traceback
+
+    main = threading.get_ident()
+    stacks = []
+    for ident, frame in sys._current_frames().items():
+        if ident == main:
+            continue
+        frames = traceback.extract_stack(frame)[-depth:]
+        if any("bench_gui" in f.filename or "threading.py" in f.filename for f in frames[-1:]):
+            continue  # idle pool threads waiting for work
+        stacks.append(
+            " <- ".join(f"{Path(f.filename).name}:{f.lineno} {f.name}" for f in reversed(frames))
+        )
+    return stacks
 
 
 class ProgressLog:
@@ -180,7 +214,7 @@ def waiter() -> Callable[..., Any]:
     return wait
 
 
-def bench_library(work: Path, passages: int) -> None:
+def bench_library(work: Path, passages: int, *, explain: bool = False) -> None:
     """One window, one model load: index a synthetic corpus, cancel half-way, index again (the
     resumed build embeds only what is missing), then change files in the watched folder."""
     from bench_index import synthetic_corpus
@@ -197,7 +231,7 @@ def bench_library(work: Path, passages: int) -> None:
     window = create_window(work / "library-index", config_dir=config)
     window.show()
     service, wait = window.service, waiter()
-    meter, progress = StallMeter(), ProgressLog()
+    meter, progress = StallMeter(explain=explain), ProgressLog()
     service.build_progress.connect(progress.record)
     service.failed.connect(lambda message: print("failed:", message))
     meter.phase = "model loading"
@@ -214,6 +248,9 @@ def bench_library(work: Path, passages: int) -> None:
     )
     for phase in ("model loading", "indexing", "resumed", "watching"):
         print(meter.report(phase))
+    if explain and meter.explained:
+        print("where the stalls over the goal came from:")
+        print(meter.explanations())
     print(
         "watched folder, file written to story in the library: "
         + ", ".join(f"{what} {seconds:.1f} s" for what, seconds in latencies)
@@ -295,13 +332,27 @@ def main() -> None:
     parser.add_argument("--query", default=QUERY)
     parser.add_argument("--skip-startup", action="store_true")
     parser.add_argument("--skip-library", action="store_true")
+    parser.add_argument(
+        "--word-indexes-here",
+        action="store_true",
+        help="build keyword and phrase indexes in the window's process, as before run P",
+    )
+    parser.add_argument(
+        "--explain-stalls",
+        action="store_true",
+        help="print where the worker threads stood when each stall over the goal ended",
+    )
     args = parser.parse_args()
+    if args.word_indexes_here:
+        from index.store import search_files
+
+        search_files.SEPARATE_PROCESS_FROM = sys.maxsize
     work = Path(tempfile.mkdtemp(prefix="storylens-bench-gui-"))
     print(f"work dir {work}; {os.cpu_count()} cores; Qt platform {os.environ['QT_QPA_PLATFORM']}")
     if not args.skip_startup:
         bench_startup(work, args.runs, args.query)
     if not args.skip_library:
-        bench_library(work, args.passages)
+        bench_library(work, args.passages, explain=args.explain_stalls)
 
 
 if __name__ == "__main__":
