@@ -443,6 +443,7 @@ class MainWindow(QMainWindow):
 
     def _library_changed(self, stories: list[Story]) -> None:
         self._show_read_only(self.service.read_only)
+        self.setWindowTitle(_title(self.service.index_dir))
         self._watch_sources()
         self.act.skipped.setEnabled(bool(self.service.skipped))  # kept by the index itself
         self.stories.set_library(stories, self.service.contents.collections)
@@ -722,3 +723,13 @@ def _first_size(window: QMainWindow, em: int) -> QSize:
         min(max(wanted.width(), round(room.width() * 0.8)), room.width()),
         min(max(wanted.height(), round(room.height() * 0.85)), room.height()),
     )
+
+
+def _title(place: Path | str | None) -> str:
+    """The window's title: which library is open (its folder's name, or its Milvus address),
+    unless it is the default one, so a person with several libraries tells windows apart."""
+    from index.paths import default_index_dir  # loaded by the first worker already
+
+    if place is None or (isinstance(place, Path) and place == default_index_dir()):
+        return "Storylens"
+    return f"{place if isinstance(place, str) else place.name} — Storylens"

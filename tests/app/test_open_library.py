@@ -91,6 +91,7 @@ def test_a_library_in_milvus_is_searched_and_only_read(
     assert not window.library.add_button.isVisibleTo(window)
     assert not window.toolbar.isVisibleTo(window)
     assert window.settings.last_index_dir == milvus_library
+    assert window.windowTitle() == f"{milvus_library} — Storylens"
     assert Settings.load(window.settings.config_dir).index_dir() == milvus_library  # next start
 
     with qtbot.waitSignal(service.search_finished, timeout=READY_MS) as answered:
@@ -112,6 +113,7 @@ def test_a_library_in_milvus_is_searched_and_only_read(
     assert window.library.add_button.isVisibleTo(window)
     assert window.toolbar.isVisibleTo(window)
     assert window.settings.last_index_dir == str(library_copy)
+    assert window.windowTitle() == f"{library_copy.name} — Storylens"
 
 
 def test_an_address_with_nothing_published_says_so(
