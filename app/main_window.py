@@ -268,7 +268,7 @@ class MainWindow(QMainWindow):
             return
         self.comparisons.close(to_search=True)  # they show the closing library's passages
         self.reader.clear()
-        self.statusBar().showMessage(f"Opening {place}…")
+        self.statusBar().showMessage(f"Opening {place}…", STATUS_MS)
 
     def choose_folder(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Add a folder of stories", self.start_dir)
