@@ -156,9 +156,7 @@ class LibraryService(JobRunner):
         a shared, possibly already loaded model (tests); else that worker loads `model` (a
         local folder; None: the bundled one) in `precision` (index/embed/model.py)."""
         super().__init__(pool, parent)
-        self.index_dir: Path | str | None = (
-            index_dir if index_dir is None or isinstance(index_dir, str) else Path(index_dir)
-        )
+        self.index_dir = index_dir
         self.embedder = embedder
         self.model = model
         self.precision = precision
@@ -212,7 +210,7 @@ class LibraryService(JobRunner):
         the model first loaded."""
         if self._build_job is not None or self._builds or not self._model_loaded:
             return False
-        self.index_dir = place if isinstance(place, str) else Path(place)
+        self.index_dir = place
         self._cancelled = []  # what a Cancel left belongs to the library being closed
         self._set_library(None)
         self.start()
