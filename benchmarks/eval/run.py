@@ -1,6 +1,6 @@
 """Retrieval quality of Storylens search, method by method, on public data and the seed set.
 
-    python -m benchmarks.eval [--sets fables,proverbs,cosmosqa,seeds] [--bigbench SDIST]
+    python -m benchmarks.eval [--sets fables,proverbs,cosmosqa,odyssey,seeds] [--bigbench SDIST]
 
 Each set's documents are written as story files, indexed with build_index, and searched through
 Library (score_candidates + ranked is search() without building Hit objects). Queries are split
@@ -26,7 +26,15 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from benchmarks.eval.datasets import EvalSet, ensure_tasks, load, seed_set, split
+from benchmarks.eval.datasets import (
+    TASKS,
+    EvalSet,
+    ensure_tasks,
+    load,
+    odyssey_set,
+    seed_set,
+    split,
+)
 from index import Embedder, Library, build_index
 from index.search.fusion import Candidates, Mode, SearchSettings
 from index.store.generations import IndexDir
@@ -222,7 +230,7 @@ def tune(sets: Sequence[Indexed], tune_found: Sequence[dict[int, Candidates]]) -
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--sets", default="fables,proverbs,cosmosqa,seeds")
+    parser.add_argument("--sets", default="fables,proverbs,cosmosqa,odyssey,seeds")
     parser.add_argument("--bigbench", type=Path, help="a local bigbench-1.0.0 sdist or tree")
     parser.add_argument(
         "--work", type=Path, help="keep the indexes here and reuse them next time (default: temp)"
@@ -251,8 +259,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # One query at a time: OpenMP threads only contend (50x slower on a busy 2-core machine).
     faiss.omp_set_num_threads(1)
     names = [n for n in args.sets.split(",") if n]
-    public = [n for n in names if n != "seeds"]
-    folder = ensure_tasks(args.bigbench) if public else None
+    folder = ensure_tasks(args.bigbench) if any(n in TASKS for n in names) else None
     embedder = Embedder()
     shipped = SearchSettings()
     table: list[tuple[str, str, dict[str, float]]] = []
@@ -260,7 +267,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         indexed: list[Indexed] = []
         for name in names:
-            data = seed_set() if name == "seeds" else load(name, folder)  # type: ignore[arg-type]
+            if name == "seeds":
+                data = seed_set()
+            elif name == "odyssey":
+                data = odyssey_set()
+            else:
+                data = load(name, folder)  # type: ignore[arg-type]
             where = (args.work or Path(tmp)) / f"{name}-{args.sentence_vectors}"
             indexed.append(index_set(data, embedder, where, args.store))
             x = indexed[-1]
