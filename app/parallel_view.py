@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import html
 import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -186,9 +187,9 @@ class RowDelegate(QStyledItemDelegate):
             painter.setPen(QColor(colors().muted))
             if cell is None:
                 painter.drawText(
-                    QRect(column.x() + 8, caption + 4, column.width() - 16, caption * 2),
+                    QRect(column.x() + 8, caption + 4, column.width() - 16, caption * 4),
                     Qt.AlignmentFlag.AlignLeft | Qt.TextFlag.TextWordWrap,
-                    f"Not told in {self._view.titles[n]}",
+                    _empty_cell(row, n, self._view.titles),
                 )
                 continue
             painter.drawText(
@@ -258,7 +259,7 @@ class RowDelegate(QStyledItemDelegate):
         ]
         caption = self._view.fontMetrics().height()
         heights = [round(d.size().height()) for d in documents if d is not None]
-        empty = caption * 3  # "Not told in …"
+        empty = caption * 5  # "Not told here in …", and where it is told out of order
         height = caption + max([*heights, empty]) + 6
         return _Laid(documents, bands, height)
 
@@ -359,9 +360,9 @@ class RowList(QListView):
 
 class AlignmentMap(QWidget):
     """Every passage of the left story (down) against every passage of the right (across),
-    darker where closer, with the alignment's matched stretches outlined and the rows on
-    screen marked. Click to go to the stretch nearest that point; hover for the two passages'
-    similarity.
+    darker where closer, with the alignment's matched stretches outlined (dashed: a passage
+    each tells out of order) and the rows on screen marked. Click to go to the stretch nearest
+    that point; hover for the two passages' similarity.
 
     Signals: jump_requested(int, int): (left passage, right passage) positions clicked.
     """
@@ -431,6 +432,16 @@ class AlignmentMap(QWidget):
                         (b - a) * cell_h,
                     )
                 )
+        painter.setPen(QPen(accent, 1.5, Qt.PenStyle.DashLine))
+        for pair in self._alignment.elsewhere:  # told by both, out of order: off the path
+            painter.drawRect(
+                QRectF(
+                    area.left() + pair.right_index * cell_w,
+                    area.top() + pair.left_index * cell_h,
+                    cell_w,
+                    cell_h,
+                )
+            )
         first, last = self._visible
         if first >= 0:
             top = first * cell_h
@@ -718,6 +729,19 @@ class ParallelView(SideBySideView):
             self.rows.viewport().update()
 
 
+def _empty_cell(row: Row, column: int, titles: Sequence[str]) -> str:
+    """What an empty cell says: that its story does not tell the row's stretch here, and
+    where it tells part of it out of order, if it does."""
+    said = f"Not told here in {titles[column]}."
+    for placed in row.elsewhere[column] if column < len(row.elsewhere) else ():
+        teller, at = placed.answers
+        said += (
+            f" Passage {at + 1} of {titles[teller]} is told in it out of order, as passage "
+            f"{placed.position + 1} ({placed.score:.2f})."
+        )
+    return said
+
+
 def _apart(row: Row) -> bool:
     """Told by one story alone, or without the first story: what the view tints."""
     return sum(cell is not None for cell in row.cells) == 1 or row.cells[0] is None
@@ -735,10 +759,17 @@ def _summary(alignment: ManyAlignment, titles: list[str]) -> str:
         links = sum(len(r.links[1]) for r in both)
         first_only = sum(1 for r in rows if r.cells[1] is None)
         second_only = sum(1 for r in rows if r.cells[0] is None)
+        moved = len(alignment.pairwise[0].elsewhere)
         told = (
             f"{len(both)} stretch{'es' if len(both) != 1 else ''} told by both, "
             f"{links} matching sentence{'s' if links != 1 else ''}; "
-            f"{first_only} only in {titles[0]}, {second_only} only in {titles[1]}."
+            f"{first_only} only in {titles[0]}, {second_only} only in {titles[1]}"
+            + (
+                f"; {moved} passage{'s' if moved != 1 else ''} of each told by the other out "
+                "of order."
+                if moved
+                else "."
+            )
         )
     else:
         everyone = sum(1 for r in rows if all(cell is not None for cell in r.cells))

@@ -15,7 +15,7 @@ import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Literal
 
-from index.cli.output import hit_to_json
+from index.cli.output import hit_to_json, out_of_order
 
 if TYPE_CHECKING:
     from index.compare.align import Alignment
@@ -95,6 +95,9 @@ def alignment_document(aligned: StoryAlignment, fmt: Format) -> str:
                     _text(segment.right),
                 ]
             )
+        for n, pair in enumerate(aligned.elsewhere, start=1):
+            row = [f"out of order {n}", f"{pair.score:.3f}", len(pair.links)]
+            writer.writerow([*row, _text(pair.left), _text(pair.right)])
         return out.getvalue()
     if fmt == "md":
         parts = [f"# {title}\n"]
@@ -109,6 +112,15 @@ def alignment_document(aligned: StoryAlignment, fmt: Format) -> str:
             for name, side in ((left, segment.left), (right, segment.right)):
                 if side is not None:
                     parts.append(f"**{name}**\n\n{_quoted(side.text)}\n")
+        for n, pair in enumerate(aligned.elsewhere, start=1):
+            parts.append(
+                f"## Out of order {n}: told by both, at different places ({pair.score:.2f})\n"
+            )
+            for name, side, at in (
+                (left, pair.left, pair.left_index),
+                (right, pair.right, pair.right_index),
+            ):
+                parts.append(f"**{name}, passage {at + 1}**\n\n{_quoted(side.text)}\n")
         return "\n".join(parts)
     rows = "\n".join(
         f"<tr><td>{_marked(s.left, s.links, 0)}</td>"
@@ -120,6 +132,13 @@ def alignment_document(aligned: StoryAlignment, fmt: Format) -> str:
         f"<table>\n<tr><th>{html.escape(left)}</th><th></th><th>{html.escape(right)}</th></tr>"
         f"\n{rows}\n</table>"
     )
+    if aligned.elsewhere:
+        moved = "\n".join(
+            f"<tr><td>{_marked(p.left, p.links, 0)}</td><td class=score>{p.score:.2f}</td>"
+            f"<td>{_marked(p.right, p.links, 1)}</td></tr>"
+            for p in aligned.elsewhere
+        )
+        table += f"\n<h2>Told by both, out of order</h2>\n<table>\n{moved}\n</table>"
     return _html_page(title, table)
 
 
@@ -250,9 +269,11 @@ def many_document(aligned: ManyAlignment, fmt: Format) -> str:
         for n, row in enumerate(aligned.rows, start=1):
             tellers = [t for t, cell in zip(titles, row.cells, strict=True) if cell is not None]
             parts.append(f"## {n}. told by {', '.join(tellers)}\n")
-            for name, cell in zip(titles, row.cells, strict=True):
+            for k, (name, cell) in enumerate(zip(titles, row.cells, strict=True)):
                 if cell is not None:
                     parts.append(f"**{name}**\n\n{_quoted(cell.text)}\n")
+                elif elsewhere := out_of_order(row, k, titles):
+                    parts.append(f"**{name}**: *{elsewhere}*\n")
         return "\n".join(parts)
     rows = []
     for row in aligned.rows:
@@ -266,10 +287,15 @@ def many_document(aligned: ManyAlignment, fmt: Format) -> str:
         for k in range(1, len(titles)):
             spans = [(link.right, colours[link.left], link.score) for link in row.links[k]]
             cells.append(_marked_spans(row.cells[k], spans))
+        cells = [cell or _em(out_of_order(row, k, titles)) for k, cell in enumerate(cells)]
         rows.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
     head = "".join(f"<th>{html.escape(t)}</th>" for t in titles)
     table = f"<table>\n<tr>{head}</tr>\n" + "\n".join(rows) + "\n</table>"
     return _html_page(title, table)
+
+
+def _em(text: str) -> str:
+    return f"<em>{html.escape(text)}</em>" if text else ""
 
 
 def _cell(text: str) -> str:

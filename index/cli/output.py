@@ -13,6 +13,7 @@ first, and the query words and phrases found in the passage.
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, TextIO
 
 from index.paths import path_text
@@ -20,7 +21,7 @@ from index.paths import path_text
 if TYPE_CHECKING:
     from index.build.builder import BuildReport
     from index.compare.align import Alignment
-    from index.compare.stories import ManyAlignment, Side, StoryAlignment
+    from index.compare.stories import ManyAlignment, Row, Side, StoryAlignment
     from index.search.results import Hit, Passage
 
 
@@ -130,6 +131,19 @@ def print_alignment(alignment: Alignment, out: TextIO, width: int = 88) -> None:
             out.write(block(sentences[index].text, "  - ", "    "))
 
 
+def out_of_order(row: Row, column: int, titles: Sequence[str]) -> str:
+    """Where story `column` tells, out of order, what a row holds and its cell lacks ("" if
+    it does not)."""
+    if row.cells[column] is not None or column >= len(row.elsewhere):
+        return ""
+    return " ".join(
+        f"Passage {at + 1} of {titles[teller]} is told out of order in {titles[column]}, as "
+        f"passage {p.position + 1} ({p.score:.2f})."
+        for p in row.elsewhere[column]
+        for teller, at in (p.answers,)
+    )
+
+
 def print_many_alignment(aligned: ManyAlignment, out: TextIO, width: int = 88) -> None:
     """Row by row: which stories tell it, and each one's first words."""
     titles = [s.title for s in aligned.stories]
@@ -145,6 +159,8 @@ def print_many_alignment(aligned: ManyAlignment, out: TextIO, width: int = 88) -
                     " ".join(cell.text.split()), width - 12, placeholder=" …"
                 )
                 out.write(f"    {title}{score}: {opening}\n")
+            elif elsewhere := out_of_order(row, k, titles):
+                out.write(f"    {title}: {elsewhere}\n")
 
 
 def print_story_alignment(aligned: StoryAlignment, out: TextIO, width: int = 88) -> None:
@@ -168,3 +184,9 @@ def print_story_alignment(aligned: StoryAlignment, out: TextIO, width: int = 88)
             side, title = (segment.left, left) if segment.left else (segment.right, right)
             assert side is not None
             out.write(f"  only in {title}: {opening(side)}\n")
+    if aligned.elsewhere:
+        out.write(f"\n{len(aligned.elsewhere)} passage(s) of each told by the other out of order\n")
+    for pair in aligned.elsewhere:
+        out.write(f"\n  out of order  {pair.score:.3f}  ({len(pair.links)} sentence link(s))\n")
+        out.write(f"    {left}, passage {pair.left_index + 1}: {opening(pair.left)}\n")
+        out.write(f"    {right}, passage {pair.right_index + 1}: {opening(pair.right)}\n")

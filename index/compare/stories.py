@@ -13,6 +13,13 @@ Two passages against one let a scene that one story tells in one paragraph and t
 two be matched whole (a split or a merge). Then, inside each matched block, sentences are
 matched one to one (index/compare/align.py's matching) across the passage boundaries.
 
+A monotone path cannot match a scene that one story tells earlier than the other (a draft
+that moved it, two stories that reach the same moment by different roads): both copies are
+left on the path as told alone. So a passage each story tells alone is paired with one the
+other tells alone where the two are each other's closest in the whole other story
+(`StoryAlignment.elsewhere`): by the mean of the passages' cosine and of their closest two
+sentences', over the same bar as a matched block.
+
 Everything comes from the vectors the index stores; no model pass.
 """
 
@@ -72,6 +79,19 @@ class Segment:
 
 
 @dataclass(frozen=True)
+class Elsewhere:
+    """A passage of each story, both told alone on the alignment's path, that tell the same:
+    one story tells it at another place (see the module's docstring)."""
+
+    left: Side
+    right: Side
+    score: float  # mean of the passages' cosine and their closest sentences' cosine
+    links: tuple[Link, ...]
+    left_index: int  # passage positions in each story
+    right_index: int
+
+
+@dataclass(frozen=True)
 class StoryAlignment:
     left: Story
     right: Story
@@ -81,6 +101,16 @@ class StoryAlignment:
     similarity: Vectors = field(
         default_factory=lambda: np.zeros((0, 0), dtype=np.float32), compare=False, repr=False
     )
+    elsewhere: tuple[Elsewhere, ...] = ()  # passages told alone on the path, paired again
+
+    def elsewhere_of(self, side: str, positions: Span) -> list[Elsewhere]:
+        """The pairs whose `side` ("left" or "right") passage lies in `positions`."""
+        start, end = positions
+        return [
+            pair
+            for pair in self.elsewhere
+            if start <= (pair.left_index if side == "left" else pair.right_index) < end
+        ]
 
     def to_json(self) -> dict[str, Any]:
         """The shape `storylens align --json` prints."""
@@ -98,6 +128,18 @@ class StoryAlignment:
                     ],
                 }
                 for s in self.segments
+            ],
+            "elsewhere": [
+                {
+                    "left": _side_json(pair.left),
+                    "right": _side_json(pair.right),
+                    "score": round(pair.score, 6),
+                    "links": [
+                        {"left": list(k.left), "right": list(k.right), "score": round(k.score, 6)}
+                        for k in pair.links
+                    ],
+                }
+                for pair in self.elsewhere
             ],
         }
 
@@ -149,7 +191,57 @@ def _aligned(
         links = _links(lp[a:b], ls[a:b], rp[c:d], rs[c:d], sentence_threshold)
         segments.append(Segment(left_side, right_side, score, links, (a, b), (c, d)))
     similarity = (lv @ rv.T).astype(np.float32)
-    return StoryAlignment(left.story, right.story, tuple(segments), similarity)
+    elsewhere = _told_elsewhere(left, right, segments, threshold, sentence_threshold)
+    return StoryAlignment(left.story, right.story, tuple(segments), similarity, elsewhere)
+
+
+def _told_elsewhere(
+    left: _Told,
+    right: _Told,
+    segments: Sequence[Segment],
+    threshold: float,
+    sentence_threshold: float,
+) -> tuple[Elsewhere, ...]:
+    """The passages told alone on each side that are each other's closest in the whole other
+    story, over `threshold`. Closest in the whole story, not only among those told alone: a
+    passage whose counterpart the path did match elsewhere is not paired with a stranger."""
+    left_alone = {i for s in segments if s.right is None for i in range(*s.left_range)}
+    right_alone = {j for s in segments if s.left is None for j in range(*s.right_range)}
+    if not left_alone or not right_alone:
+        return ()
+    closeness = (left.vectors @ right.vectors.T + _closest_sentences(left, right)) / 2
+    found = []
+    for i in sorted(left_alone):
+        j = int(np.argmax(closeness[i]))
+        score = float(closeness[i, j])
+        if j not in right_alone or score < threshold or int(np.argmax(closeness[:, j])) != i:
+            continue
+        links = _links(
+            left.passages[i : i + 1],
+            left.sentences[i : i + 1],
+            right.passages[j : j + 1],
+            right.sentences[j : j + 1],
+            sentence_threshold,
+        )
+        found.append(
+            Elsewhere(
+                _side(left.passages[i : i + 1], left.text),
+                _side(right.passages[j : j + 1], right.text),
+                score,
+                links,
+                i,
+                j,
+            )
+        )
+    return tuple(found)
+
+
+def _closest_sentences(left: _Told, right: _Told) -> npt.NDArray[np.float64]:
+    """[i, j]: the cosine of the closest two sentences of left passage i and right passage j."""
+    starts = [np.cumsum([0] + [len(v) for v in told.sentences[:-1]]) for told in (left, right)]
+    every = np.concatenate(left.sentences) @ np.concatenate(right.sentences).T
+    by_left = np.maximum.reduceat(every, starts[0], axis=0)
+    return np.maximum.reduceat(by_left, starts[1], axis=1).astype(np.float64)
 
 
 def align_passage_vectors(
@@ -300,8 +392,10 @@ def _sentence_spans(passages: Sequence[Passage], vectors: Sequence[Vectors]) -> 
 
 
 def _side_json(side: Side | None) -> dict[str, Any] | None:
-    if side is None:
-        return None
+    return None if side is None else _side_dict(side)
+
+
+def _side_dict(side: Side) -> dict[str, Any]:
     return {
         "start": side.start,
         "end": side.end,
@@ -320,6 +414,20 @@ class Row:
     ranges: tuple[Span, ...]  # passage positions per story (empty where None, at its place)
     scores: tuple[float, ...]  # cosine of each story's stretch with the first's (0.0: none)
     links: tuple[tuple[Link, ...], ...]  # sentence links with the first story (first: ())
+    # Per story: the passages of that story that tell this row's stretch out of order
+    # (StoryAlignment.elsewhere): where an empty cell's story does tell it.
+    elsewhere: tuple[tuple[Placed, ...], ...] = ()
+
+
+@dataclass(frozen=True)
+class Placed:
+    """A passage told out of order: its position in its story, the passage, its closeness,
+    and the passage of the row it tells: (that story's column, its position there)."""
+
+    position: int
+    side: Side
+    score: float
+    answers: tuple[int, int]
 
 
 @dataclass(frozen=True)
@@ -349,6 +457,10 @@ class ManyAlignment:
                             for k in links
                         ]
                         for links in row.links
+                    ],
+                    "elsewhere": [
+                        [{**_side_dict(p.side), "score": round(p.score, 6)} for p in told]
+                        for told in row.elsewhere
                     ],
                 }
                 for row in self.rows
@@ -409,8 +521,28 @@ def align_many(
             else:
                 score = 0.0
             scores.append(score)
-        rows.append(Row(tuple(cells), tuple(ranges), tuple(scores), tuple(links)))
+        elsewhere = _elsewhere_of_row(ranges, pairwise)
+        rows.append(Row(tuple(cells), tuple(ranges), tuple(scores), tuple(links), elsewhere))
     return ManyAlignment(tuple(stories), tuple(rows), pairwise)
+
+
+def _elsewhere_of_row(
+    ranges: Sequence[Span], pairwise: Sequence[StoryAlignment]
+) -> tuple[tuple[Placed, ...], ...]:
+    """Per story, where it tells this row's stretches out of order: another story's passages
+    for the first story's stretch; the first story's for the others' stretches."""
+    first: list[Placed] = []
+    others: list[tuple[Placed, ...]] = []
+    for column, alignment in enumerate(pairwise, start=1):
+        told = alignment.elsewhere_of("left", ranges[0])
+        others.append(
+            tuple(Placed(p.right_index, p.right, p.score, (0, p.left_index)) for p in told)
+        )
+        first += [
+            Placed(p.left_index, p.left, p.score, (column, p.right_index))
+            for p in alignment.elsewhere_of("right", ranges[column])
+        ]
+    return (tuple(sorted(first, key=lambda p: p.answers)), *others)
 
 
 def _merged_rows(

@@ -213,3 +213,36 @@ def test_the_heat_map_shows_the_engines_matrix_and_opens_a_pair(
     assert set(listed.args) == {closest[0].id, closest[1].id}
     assert "Story,Other story" not in view.export_document("csv")
     assert view.export_document("csv").startswith("story,other story,closeness")
+
+
+def test_a_moment_told_out_of_order_is_named_in_the_empty_cell(
+    view: ParallelView, qtbot: QtBot, seed_library: Library
+) -> None:
+    """The two bows to applause sit at different places of Camilla Roche and Sofia Kalejs:
+    the empty cell beside one says where the other story tells it, and the summary counts it."""
+    from app.parallel_view import _empty_cell
+
+    camilla, sofia = (
+        seed_library.find_story("Camilla Roche"),
+        seed_library.find_story("Sofia Kalejs"),
+    )
+    aligned_in(view, qtbot, camilla.id, sofia.id)
+    [pair] = align_stories(seed_library, camilla, sofia).elsewhere
+    rows = view.rows.model_rows.rows
+    said = [
+        _empty_cell(row, n, view.titles)
+        for row in rows
+        for n, cell in enumerate(row.cells)
+        if cell is None
+    ]
+    bow_of_sofia = (
+        f"Not told here in Camilla Roche. Passage {pair.right_index + 1} of Sofia Kalejs is told "
+        f"in it out of order, as passage {pair.left_index + 1} ({pair.score:.2f})."
+    )
+    bow_of_camilla = (
+        f"Not told here in Sofia Kalejs. Passage {pair.left_index + 1} of Camilla Roche is told "
+        f"in it out of order, as passage {pair.right_index + 1} ({pair.score:.2f})."
+    )
+    assert bow_of_sofia in said and bow_of_camilla in said
+    assert sum("out of order" in text for text in said) == 2  # the bow's row on each side
+    assert "1 passage of each told by the other out of order" in view.summary.text()

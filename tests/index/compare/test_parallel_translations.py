@@ -64,3 +64,4 @@ def test_two_translations_of_a_book_align_where_they_tell_the_same(
     assert result["wrong"] < 0.08
     assert result["link_precision"] > 0.8  # sentence links across the two
     assert result["link_recall"] > 0.55
+    assert alignment.elsewhere == ()  # nothing is told out of order in a translation

@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from index.compare.stories import (
+    PASSAGE_THRESHOLD,
     Segment,
     Side,
     align_many,
@@ -113,6 +114,34 @@ def test_a_reworked_draft_aligns_with_its_original(reworked: Library) -> None:
     # Sentence vectors are read in their passage's context, so the same sentence in the
     # split-off half scores a little under 1.
     assert all(link.score > 0.8 for link in split.links)
+    # The moved passage, told alone at both ends of the path, is paired again out of order;
+    # the deleted and the inserted passage are not paired with anything.
+    assert [(p.left_index, p.right_index) for p in aligned.elsewhere] == [(7, 0)]
+    assert aligned.elsewhere[0].score > 0.95 and aligned.elsewhere[0].links
+
+
+def test_two_stories_that_reach_the_same_moment_by_different_roads(
+    samples_and_draft: Library,
+) -> None:
+    """Camilla Roche and Sofia Kalejs both end a performance with a bow to applause, at
+    different places of their stories: the monotone path cannot match both the bows and
+    what it does match, so the bows are paired out of order (each the other's closest
+    passage), in either direction, and nothing else between the two is."""
+    camilla = samples_and_draft.find_story("camilla-roche.txt")
+    sofia = samples_and_draft.find_story("sofia-kalejs.txt")
+    bows = ("took a triumphant bow", "took her final bow")
+    for left, right in ((camilla, sofia), (sofia, camilla)):
+        aligned = align_stories(samples_and_draft, left, right)
+        [pair] = aligned.elsewhere
+        assert any(bow in pair.left.text for bow in bows)
+        assert any(bow in pair.right.text for bow in bows)
+        assert pair.score >= PASSAGE_THRESHOLD and pair.links
+        told_alone = {i for s in aligned.segments if s.right is None for i in range(*s.left_range)}
+        assert pair.left_index in told_alone
+        rows = align_many(samples_and_draft, [left, right]).rows
+        row = next(r for r in rows if r.ranges[0][0] <= pair.left_index < r.ranges[0][1])
+        assert row.cells[1] is None  # the window's empty cell, which says where it is told
+        assert [(p.position, p.side) for p in row.elsewhere[1]] == [(pair.right_index, pair.right)]
 
 
 def test_align_on_the_command_line(reworked: Library) -> None:
@@ -129,8 +158,11 @@ def test_align_on_the_command_line(reworked: Library) -> None:
     text = reworked.story_text(reworked.find_story("sofia-kalejs.txt").id)
     assert second["left"]["text"] == text[second["left"]["start"] : second["left"]["end"]]
     assert {"left", "right", "score", "links"} == set(second)
+    [moved] = result["elsewhere"]  # the last passage, moved to the front of the draft
+    assert moved["left"]["text"] == moved["right"]["text"] and moved["score"] > 0.95
     said = storylens("align", "sofia-kalejs.txt", "sofia-kalejs-draft.txt", index=index)
     assert "6 stretch(es) told by both" in said.stdout
+    assert "1 passage(s) of each told by the other out of order" in said.stdout
     wrong = storylens("align", "sofia-kalejs.txt", "nobody", index=index)
     assert wrong.returncode == 1 and wrong.stderr.startswith("storylens: No story")
 
