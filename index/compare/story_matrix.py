@@ -94,23 +94,41 @@ def story_similarities(
 ) -> tuple[Vectors, Vectors]:
     """(closeness, covered) of stories given as their passages' unit vectors (none empty).
 
-    Every passage is compared with every other in blocks of rows, and each block is reduced at
-    once to its best match per story, so memory stays at one block whatever the library."""
+    Every passage is compared with every other once: a block of rows against itself and
+    every later passage, reduced at once to its best match per story both ways (the product
+    is symmetric: the block's rows against a later story's passages also give that story's
+    passages against the block's stories). Half the arithmetic of the whole product, and
+    memory at one block whatever the library."""
     n = len(stories)
     if n == 0:
         empty = np.zeros((0, 0), dtype=np.float32)
         return empty, empty.copy()
     counts = np.array([len(v) for v in stories])
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    ends = starts + counts
     everything = np.concatenate(stories).astype(np.float32)
-    best = np.empty((len(everything), n), dtype=np.float32)  # passage x story: closest cosine
-    for row in range(0, len(everything), _ROWS_AT_ONCE):
-        block = everything[row : row + _ROWS_AT_ONCE] @ everything.T
-        best[row : row + _ROWS_AT_ONCE] = np.maximum.reduceat(block, starts, axis=1)
-    best = np.clip(best, 0.0, 1.0)
+    total = len(everything)
+    # [story, passage]: the passage's closest cosine in the story. Story by story in rows, so
+    # what a block gives the later passages is written a row at a time.
+    closest = np.full((n, total), -np.inf, dtype=np.float32)
+    for top in range(0, total, _ROWS_AT_ONCE):
+        bottom = min(top + _ROWS_AT_ONCE, total)
+        block = everything[top:bottom] @ everything[top:].T  # these rows against the rest
+        # The stories from the one holding row `top` on, as segments of the block's columns.
+        first = int(np.searchsorted(starts, top, side="right")) - 1
+        cuts = np.maximum(starts[first:] - top, 0)
+        mine = closest[first:, top:bottom]
+        np.maximum(mine, np.maximum.reduceat(block, cuts, axis=1).T, out=mine)
+        # The later passages' closest in the stories these rows belong to, a story at a time.
+        last = int(np.searchsorted(starts, bottom - 1, side="right"))
+        for story in range(first, last) if bottom < total else ():
+            rows = block[max(starts[story], top) - top : min(ends[story], bottom) - top]
+            later = closest[story, bottom:]
+            np.maximum(later, rows[:, bottom - top :].max(axis=0), out=later)
+    closest = np.clip(closest, 0.0, 1.0)
     # Sums over each story's passages: [a, b] = over a's passages, their closest in b.
-    closest_sum = np.add.reduceat(best, starts, axis=0)
-    covered_count = np.add.reduceat((best >= threshold).astype(np.float32), starts, axis=0)
+    closest_sum = np.add.reduceat(closest, starts, axis=1).T
+    covered_count = np.add.reduceat((closest >= threshold).astype(np.float32), starts, axis=1).T
     both = counts[:, None] + counts[None, :]
     closeness = (closest_sum + closest_sum.T) / both
     covered = (covered_count + covered_count.T) / both
