@@ -14,9 +14,10 @@ asking that they stay out of training data):
            than one narrative ("What may happen next?") are dropped; 2000 narratives are drawn
            with a fixed seed, with every remaining question about them.
 
-- odyssey  two public-domain prose translations of the Odyssey (odyssey.py): the query is a
+- odyssey  two public-domain prose translations of the Odyssey (homer.py): the query is a
            sentence of Butler's (1900), the answer the paragraph of Butcher and Lang's (1879)
            that translates the same lines. Committed (benchmarks/eval/data/), public domain.
+- iliad    the same with the Iliad: Butler's (1898) and Lang, Leaf and Myers's (1883).
 
 Bible translations, also on PyPI and Debian, are left aside for an independent check.
 The seed set (seed_queries.tsv) is ours: paraphrases of single sentences of the sample stories.
@@ -135,29 +136,30 @@ def _cosmosqa(examples: list[dict[str, object]]) -> EvalSet:
     )
 
 
-ODYSSEY_QUERIES = 400
+TRANSLATION_QUERIES = 400
 _SENTENCE_END = re.compile('(?<=[.!?])[\u201d\u2019"]?\\s+')  # closing quotes, curly or not
 
 
-def odyssey_set() -> EvalSet:
-    """A sentence of Butler's translation as the query, the paragraphs of Butcher and Lang's as
-    the stories; the answer is the paragraph holding the sentence's middle (both, where that
+def translation_set(poem: str) -> EvalSet:
+    """A sentence of Butler's translation of `poem` ("odyssey" or "iliad") as the query, the
+    paragraphs of the other translation (Lang's, with Butcher or with Leaf and Myers) as the
+    stories; the answer is the paragraph holding the sentence's middle (both, where that
     falls within 60 characters of a break: about four times the map's median error), found from
-    the words both use once in a book (see odyssey.py), never from a model. Paragraphs under
+    the words both use once in a book (see homer.py), never from a model. Paragraphs under
     200 characters are joined to the next, so a story is a few sentences. Sentences of 12-50
     words are drawn with a fixed seed; where the two anchor words around a sentence are over
     3,000 characters apart the map is too loose and it is not used."""
-    from benchmarks.eval.odyssey import BREAK, books
+    from benchmarks.eval.homer import BREAK, books
 
     documents: list[str] = []
     spans: list[tuple[int, int, int]] = []  # (book, start, end) in Butcher and Lang's book
     candidates: list[tuple[str, int, float]] = []  # query, book, where its middle is told
-    for book in books():
+    for book in books(poem):
         start = 0
         pending: list[str] = []
-        for paragraph in book.butcher_lang:
+        for paragraph in book.lang:
             pending.append(paragraph)
-            if sum(len(p) for p in pending) >= 200 or paragraph is book.butcher_lang[-1]:
+            if sum(len(p) for p in pending) >= 200 or paragraph is book.lang[-1]:
                 documents.append("\n\n".join(pending))
                 end = start + sum(len(p) + len(BREAK) for p in pending) - len(BREAK)
                 spans.append((book.number, start, end))
@@ -167,9 +169,9 @@ def odyssey_set() -> EvalSet:
             words = len(sentence.split())
             if not 12 <= words <= 50 or book.anchor_gap(sentence_start) > 3000:
                 continue
-            middle = book.to_butcher_lang(sentence_start + len(sentence) / 2)
+            middle = book.to_lang(sentence_start + len(sentence) / 2)
             candidates.append((sentence, book.number, middle))
-    chosen = sorted(random.Random(0).sample(range(len(candidates)), ODYSSEY_QUERIES))
+    chosen = sorted(random.Random(0).sample(range(len(candidates)), TRANSLATION_QUERIES))
     queries, relevant = [], []
     for i in chosen:
         sentence, number, middle = candidates[i]
@@ -181,7 +183,7 @@ def odyssey_set() -> EvalSet:
                 if b == number and start <= middle + 60 and end >= middle - 60
             )
         )
-    return EvalSet("odyssey", queries, documents, relevant)
+    return EvalSet(poem, queries, documents, relevant)
 
 
 def _sentences(text: str, separator: str) -> list[tuple[int, str]]:

@@ -1,6 +1,7 @@
 """Retrieval quality of Storylens search, method by method, on public data and the seed set.
 
-    python -m benchmarks.eval [--sets fables,proverbs,cosmosqa,odyssey,seeds] [--bigbench SDIST]
+    python -m benchmarks.eval [--sets fables,proverbs,cosmosqa,odyssey,iliad,seeds]
+                              [--bigbench SDIST]
 
 Each set's documents are written as story files, indexed with build_index, and searched through
 Library (score_candidates + ranked is search() without building Hit objects). Queries are split
@@ -31,9 +32,9 @@ from benchmarks.eval.datasets import (
     EvalSet,
     ensure_tasks,
     load,
-    odyssey_set,
     seed_set,
     split,
+    translation_set,
 )
 from index import Embedder, Library, build_index
 from index.search.fusion import Candidates, Mode, SearchSettings
@@ -230,7 +231,7 @@ def tune(sets: Sequence[Indexed], tune_found: Sequence[dict[int, Candidates]]) -
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--sets", default="fables,proverbs,cosmosqa,odyssey,seeds")
+    parser.add_argument("--sets", default="fables,proverbs,cosmosqa,odyssey,iliad,seeds")
     parser.add_argument("--bigbench", type=Path, help="a local bigbench-1.0.0 sdist or tree")
     parser.add_argument(
         "--work", type=Path, help="keep the indexes here and reuse them next time (default: temp)"
@@ -269,8 +270,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         for name in names:
             if name == "seeds":
                 data = seed_set()
-            elif name == "odyssey":
-                data = odyssey_set()
+            elif name in ("odyssey", "iliad"):
+                data = translation_set(name)
             else:
                 data = load(name, folder)  # type: ignore[arg-type]
             where = (args.work or Path(tmp)) / f"{name}-{args.sentence_vectors}"

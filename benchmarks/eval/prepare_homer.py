@@ -1,10 +1,13 @@
-"""Make the Odyssey evaluation files from two public-domain prose translations.
+"""Make the evaluation files of Homer's two poems, each in two public-domain prose translations.
 
-    python -m benchmarks.eval.prepare_odyssey BUTLER.txt BUTCHER_LANG.txt
+    python -m benchmarks.eval.prepare_homer odyssey BUTLER.txt LANG.txt
+    python -m benchmarks.eval.prepare_homer iliad BUTLER.txt LANG.txt
 
-The inputs are the plain texts of Samuel Butler's translation (1900; Project Gutenberg eBook
-#1727) and S. H. Butcher and Andrew Lang's (1879; eBook #1728). What is kept, for each of the 24
-books: its paragraphs, one a line, under a line `BOOK N`. Left out: everything before the first
+The inputs are plain texts: for the Odyssey, Samuel Butler's translation (1900; Project
+Gutenberg eBook #1727) and S. H. Butcher and Andrew Lang's (1879; eBook #1728); for the Iliad,
+Butler's (1898; eBook #2199) and Andrew Lang, Walter Leaf and Ernest Myers's (1883, revised
+1911; eBook #3059). What is kept, for each of the 24 books: its paragraphs, one a line, under a
+line `BOOK N`. Left out: everything before the first
 book and after the last (prefaces, contents, Butler's endnotes, Lang's closing sonnet, the
 distributor's licence text), each book's printed summary (its first paragraph), Butcher and
 Lang's footnotes and the footnote marks in the text. Written gzipped to benchmarks/eval/data/.
@@ -19,8 +22,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 DATA = Path(__file__).resolve().parent / "data"
-BUTLER = DATA / "odyssey-butler-1900.txt.gz"
-BUTCHER_LANG = DATA / "odyssey-butcher-lang-1879.txt.gz"
+# Per poem: (Butler's translation, the one Andrew Lang had a hand in).
+WORKS = {
+    "odyssey": (DATA / "odyssey-butler-1900.txt.gz", DATA / "odyssey-butcher-lang-1879.txt.gz"),
+    "iliad": (DATA / "iliad-butler-1898.txt.gz", DATA / "iliad-lang-leaf-myers-1883.txt.gz"),
+}
 BOOKS = 24
 
 _HEADING = re.compile(r"^BOOK ([IVXL]+)\.?[ \t]*$", re.M)
@@ -75,10 +81,12 @@ def read(source: Path) -> list[list[str]]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("work", choices=sorted(WORKS))
     parser.add_argument("butler", type=Path, help="Butler's translation, plain text")
-    parser.add_argument("butcher_lang", type=Path, help="Butcher and Lang's, plain text")
+    parser.add_argument("lang", type=Path, help="the translation by Lang and others, plain text")
     args = parser.parse_args(argv)
-    for source, target in ((args.butler, BUTLER), (args.butcher_lang, BUTCHER_LANG)):
+    butler, lang = WORKS[args.work]
+    for source, target in ((args.butler, butler), (args.lang, lang)):
         write(books_of(source.read_text(encoding="utf-8-sig")), target)
         print(f"{target}: {target.stat().st_size / 1024:.0f} KiB")
     return 0

@@ -1,33 +1,35 @@
 """How well whole-story alignment finds what two translations tell alike, on public text whose
-correspondence is known without a model: each book of the Odyssey in Butler's prose (1900) as
-one story, the same book in Butcher and Lang's (1879) as the other (see odyssey.py).
+correspondence is known without a model: each book of the Odyssey (or the Iliad) in Butler's
+prose as one story, the same book in the translation Lang had a hand in as the other (see
+homer.py).
 
-    python -m benchmarks.eval.align_odyssey [--work DIR] [--books 1-24]
+    python -m benchmarks.eval.align_homer [--poem odyssey|iliad] [--work DIR] [--books 1-24]
 
 Per book, `align_stories` (stored vectors, no model pass) and, against the truth, over the
-stretches of Butler's text where the map is precise (the two names around the stretch's middle
-under MAX_GAP characters apart in Butcher and Lang; "judged" says how much of the text that is):
+stretches of Butler's text where the map is precise (the two anchor words around the stretch's
+middle under MAX_GAP characters apart in Lang's; "judged" says how much of the text that is):
 - matched: the share of that text in matched stretches whose counterpart is right (the
-  stretch's place mapped into Butcher and Lang overlaps the stretch it was matched with by at
-  least half of the shorter of the two);
+  stretch's place mapped into Lang's overlaps the stretch it was matched with by at least half
+  of the shorter of the two);
 - wrong: the share in matched stretches whose counterpart is wrong; the rest is left unmatched
   (the two translations tell everything, so any gap is a miss);
 - link precision: the share of sentence links whose Butler sentence's middle maps inside the
-  linked Butcher and Lang sentence, give or take 60 characters (about three times the map's
-  median error); link recall: correct links over Butler's sentences.
+  linked sentence of Lang's, give or take 60 characters (about four times the map's median
+  error); link recall: correct links over Butler's sentences;
+- out of order: passages paired as told out of order (StoryAlignment.elsewhere), which a
+  translation should have none of.
 """
 
 from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from benchmarks.eval.odyssey import Book, books
+from benchmarks.eval.homer import Book, books
 
 TOLERANCE = 60
 MAX_GAP = 3000
@@ -36,7 +38,7 @@ MAX_GAP = 3000
 def write_books(chosen: Sequence[Book], folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     for book in chosen:
-        for who, text in (("butler", book.butler_text), ("butcher-lang", book.butcher_lang_text)):
+        for who, text in (("butler", book.butler_text), ("lang", book.lang_text)):
             path = folder / f"{who}-{book.number:02d}.txt"
             if not path.exists():
                 path.write_text(text + "\n", encoding="utf-8")
@@ -60,8 +62,8 @@ def judge(book: Book, alignment: object, sentences: Sequence[tuple[int, int]]) -
         )
         if segment.right is None:
             continue
-        low = book.to_butcher_lang(segment.left.start)
-        high = book.to_butcher_lang(segment.left.end)
+        low = book.to_lang(segment.left.start)
+        high = book.to_lang(segment.left.end)
         overlap = min(high, segment.right.end) - max(low, segment.right.start)
         shorter = min(high - low, segment.right.end - segment.right.start)
         if overlap >= shorter / 2:
@@ -70,7 +72,7 @@ def judge(book: Book, alignment: object, sentences: Sequence[tuple[int, int]]) -
             wrong_chars += segment.left.end - segment.left.start
         for link in segment.links:
             links += 1
-            middle = book.to_butcher_lang((link.left[0] + link.left[1]) / 2)
+            middle = book.to_lang((link.left[0] + link.left[1]) / 2)
             correct_links += link.right[0] - TOLERANCE <= middle <= link.right[1] + TOLERANCE
     return {
         "judged": judged / len(book.butler_text),
@@ -79,16 +81,18 @@ def judge(book: Book, alignment: object, sentences: Sequence[tuple[int, int]]) -
         "links": links,
         "link_precision": correct_links / max(links, 1),
         "link_recall": correct_links / max(judged_sentences, 1),
+        "out_of_order": len(alignment.elsewhere),
     }
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--poem", choices=["odyssey", "iliad"], default="odyssey")
     parser.add_argument("--work", type=Path, help="keep the index here and reuse it")
     parser.add_argument("--books", default="1-24", help="a range of book numbers, e.g. 1-6")
     args = parser.parse_args(argv)
     first, _, last = args.books.partition("-")
-    chosen = [b for b in books() if int(first) <= b.number <= int(last or first)]
+    chosen = [b for b in books(args.poem) if int(first) <= b.number <= int(last or first)]
 
     from index.build.builder import build_index
     from index.embed.model import Embedder
@@ -101,11 +105,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         build_index([where / "stories"], where / "index", embedder=embedder)
         library = Library.open(where / "index", embedder=embedder)
         by_title = {Path(s.path).stem: s for s in library.stories()}
-        print("book | passages B/BL | judged | matched | wrong | links | precision | recall | s")
+        print(
+            "book | passages B/L | judged | matched | wrong | links | precision | recall | "
+            "out of order | s"
+        )
         rows = []
         for book in chosen:
             left = by_title[f"butler-{book.number:02d}"]
-            right = by_title[f"butcher-lang-{book.number:02d}"]
+            right = by_title[f"lang-{book.number:02d}"]
             if not library.story_text(left.id).startswith(book.butler_text):
                 raise SystemExit(f"book {book.number}: the stored text is not the file's")
             from index.compare.stories import align_stories
@@ -117,19 +124,31 @@ def main(argv: Sequence[str] | None = None) -> int:
             sentences = [span for p in left_passages for span in p.sentences]
             result = judge(book, alignment, sentences)
             precision, recall = result["link_precision"], result["link_recall"]
+            moved = result["out_of_order"]
             rows.append(
-                (result["judged"], result["matched"], result["wrong"], precision, recall, seconds)
+                (
+                    result["judged"],
+                    result["matched"],
+                    result["wrong"],
+                    precision,
+                    recall,
+                    moved,
+                    seconds,
+                )
             )
             print(
                 f"{book.number} | {len(left_passages)}/{len(library.passages(right.id))} | "
                 f"{result['judged']:.2f} | {result['matched']:.3f} | {result['wrong']:.3f} | "
-                f"{result['links']:.0f} | {precision:.3f} | {recall:.3f} | {seconds:.3f}"
+                f"{result['links']:.0f} | {precision:.3f} | {recall:.3f} | {moved:.0f} | "
+                f"{seconds:.3f}"
             )
         library.close()
-    means = [statistics.fmean(column) for column in zip(*rows, strict=True)]
+    judged, matched, wrong, precision, recall, moved, seconds = zip(*rows, strict=True)
     print(
-        "mean | | {:.2f} | {:.3f} | {:.3f} | | {:.3f} | {:.3f} | {:.3f}".format(*means),
-        file=sys.stdout,
+        f"mean | | {statistics.fmean(judged):.2f} | {statistics.fmean(matched):.3f} | "
+        f"{statistics.fmean(wrong):.3f} | | {statistics.fmean(precision):.3f} | "
+        f"{statistics.fmean(recall):.3f} | {sum(moved):.0f} in all | "
+        f"{statistics.fmean(seconds):.3f}"
     )
     return 0
 

@@ -1,18 +1,20 @@
-"""Two public-domain prose translations of the Odyssey, and where each place in one is told in
-the other, known without any model.
+"""Homer's Odyssey and Iliad, each in two public-domain prose translations, and where each place
+in one is told in the other, known without any model.
 
-Butler (1900) writes plain English and Latin names (Ulysses, Minerva, Jove); Butcher and Lang
-(1879) write biblical English and Greek names (Odysseus, Athene, Zeus). Both translate the poem
-line by line without moving anything, so within a book the correspondence is monotone. It is
-pinned by the words of five letters or more that both use exactly once in that book, at about
-the same share of it (Phemius, hecatomb, sponges...): the longest run of them in the same order
-in both is kept, an anchor its two neighbours place over 250 characters away is dropped (36 of
-2,193), and positions between anchors are interpolated. Checked by leaving each anchor out and
-predicting where it falls from the others, before that pruning: off by a median of 16
+Samuel Butler (Odyssey 1900, Iliad 1898) writes plain English and Latin names (Ulysses,
+Minerva, Jove); Andrew Lang and his colleagues (Butcher and Lang's Odyssey, 1879; Lang, Leaf and
+Myers's Iliad, 1883) write biblical English and Greek names (Odysseus, Athene, Zeus); "Lang"
+below is the second translation of either poem. Both translate the poem line by line without
+moving anything, so within a book the correspondence is monotone. It is pinned by the words of
+five letters or more that both use exactly once in that book, at about the same share of it
+(Phemius, hecatomb, sponges...): the longest run of them in the same order in both is kept, an
+anchor its two neighbours place over 250 characters away is dropped, and positions between
+anchors are interpolated. Checked on the Odyssey by leaving each anchor out and predicting where
+it falls from the others, before that pruning (which drops 36 of 2,193): off by a median of 16
 characters, 72 at the 90th percentile, 125 at the 95th, against paragraphs of 400-500; 97% of
 Butler's text lies between two anchors under 3,000 characters apart.
 
-The texts are benchmarks/eval/data/, made by prepare_odyssey.py.
+The texts are benchmarks/eval/data/, made by prepare_homer.py.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from benchmarks.eval.prepare_odyssey import BUTCHER_LANG, BUTLER, read
+from benchmarks.eval.prepare_homer import WORKS, read
 
 _WORD = re.compile(r"\b[A-Za-z]{5,}\b")
 MAX_DRIFT = 0.1  # a word used once in each: the same share of the book to 0.6% (median)
@@ -39,19 +41,19 @@ class Book:
 
     number: int
     butler: list[str]
-    butcher_lang: list[str]
-    anchors: list[tuple[int, int]]  # (offset in Butler, offset in Butcher-Lang), increasing
+    lang: list[str]
+    anchors: list[tuple[int, int]]  # (offset in Butler, offset in Lang), increasing
 
     @property
     def butler_text(self) -> str:
         return BREAK.join(self.butler)
 
     @property
-    def butcher_lang_text(self) -> str:
-        return BREAK.join(self.butcher_lang)
+    def lang_text(self) -> str:
+        return BREAK.join(self.lang)
 
-    def to_butcher_lang(self, offset: float) -> float:
-        """Where an offset into Butler's book is told in Butcher and Lang's."""
+    def to_lang(self, offset: float) -> float:
+        """Where an offset into Butler's book is told in Lang's."""
         xs, ys = zip(*self.anchors, strict=True)
         return float(np.interp(offset, xs, ys))
 
@@ -60,18 +62,19 @@ class Book:
         return float(np.interp(offset, ys, xs))
 
     def anchor_gap(self, butler_offset: float) -> int:
-        """How far apart (in Butcher and Lang's characters) the two anchor words around a place
-        are: the map is only as precise as they are near."""
+        """How far apart (in Lang's characters) the two anchor words around a place are: the
+        map is only as precise as they are near."""
         xs = [a for a, _ in self.anchors]
         i = min(max(bisect.bisect_right(xs, butler_offset), 1), len(xs) - 1)
         return self.anchors[i][1] - self.anchors[i - 1][1]
 
 
-def books() -> list[Book]:
-    butler, butcher_lang = read(BUTLER), read(BUTCHER_LANG)
+def books(work: str = "odyssey") -> list[Book]:
+    """The 24 books of "odyssey" or "iliad" in both translations."""
+    butler, lang = (read(path) for path in WORKS[work])
     return [
         Book(number, a, b, anchors(BREAK.join(a), BREAK.join(b)))
-        for number, (a, b) in enumerate(zip(butler, butcher_lang, strict=True), start=1)
+        for number, (a, b) in enumerate(zip(butler, lang, strict=True), start=1)
     ]
 
 
