@@ -117,30 +117,8 @@ class StoryAlignment:
         return {
             "left": {"story": self.left.title, "story_id": self.left.id},
             "right": {"story": self.right.title, "story_id": self.right.id},
-            "segments": [
-                {
-                    "left": _side_json(s.left),
-                    "right": _side_json(s.right),
-                    "score": round(s.score, 6),
-                    "links": [
-                        {"left": list(k.left), "right": list(k.right), "score": round(k.score, 6)}
-                        for k in s.links
-                    ],
-                }
-                for s in self.segments
-            ],
-            "elsewhere": [
-                {
-                    "left": _side_json(pair.left),
-                    "right": _side_json(pair.right),
-                    "score": round(pair.score, 6),
-                    "links": [
-                        {"left": list(k.left), "right": list(k.right), "score": round(k.score, 6)}
-                        for k in pair.links
-                    ],
-                }
-                for pair in self.elsewhere
-            ],
+            "segments": [_pair_json(s.left, s.right, s.score, s.links) for s in self.segments],
+            "elsewhere": [_pair_json(p.left, p.right, p.score, p.links) for p in self.elsewhere],
         }
 
 
@@ -389,6 +367,21 @@ def _sentence_spans(passages: Sequence[Passage], vectors: Sequence[Vectors]) -> 
             sentences = [(passage.start, passage.end)] * len(its_vectors)
         spans += sentences
     return spans
+
+
+def _pair_json(
+    left: Side | None, right: Side | None, score: float, links: Sequence[Link]
+) -> dict[str, Any]:
+    """A segment, or a pair told out of order, as `storylens align --json` prints it."""
+    return {
+        "left": _side_json(left),
+        "right": _side_json(right),
+        "score": round(score, 6),
+        "links": [
+            {"left": list(k.left), "right": list(k.right), "score": round(k.score, 6)}
+            for k in links
+        ],
+    }
 
 
 def _side_json(side: Side | None) -> dict[str, Any] | None:
