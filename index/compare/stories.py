@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -103,7 +103,7 @@ class StoryAlignment:
     )
     elsewhere: tuple[Elsewhere, ...] = ()  # passages told alone on the path, paired again
 
-    def elsewhere_of(self, side: str, positions: Span) -> list[Elsewhere]:
+    def elsewhere_of(self, side: Literal["left", "right"], positions: Span) -> list[Elsewhere]:
         """The pairs whose `side` ("left" or "right") passage lies in `positions`."""
         start, end = positions
         return [
@@ -169,7 +169,14 @@ def _aligned(
         links = _links(lp[a:b], ls[a:b], rp[c:d], rs[c:d], sentence_threshold)
         segments.append(Segment(left_side, right_side, score, links, (a, b), (c, d)))
     similarity = (lv @ rv.T).astype(np.float32)
-    elsewhere = _told_elsewhere(left, right, segments, threshold, sentence_threshold)
+    elsewhere = _told_elsewhere(
+        left,
+        right,
+        segments,
+        similarity,
+        threshold=threshold,
+        sentence_threshold=sentence_threshold,
+    )
     return StoryAlignment(left.story, right.story, tuple(segments), similarity, elsewhere)
 
 
@@ -177,17 +184,20 @@ def _told_elsewhere(
     left: _Told,
     right: _Told,
     segments: Sequence[Segment],
+    similarity: Vectors,
+    *,
     threshold: float,
     sentence_threshold: float,
 ) -> tuple[Elsewhere, ...]:
     """The passages told alone on each side that are each other's closest in the whole other
     story, over `threshold`. Closest in the whole story, not only among those told alone: a
-    passage whose counterpart the path did match elsewhere is not paired with a stranger."""
+    passage whose counterpart the path did match elsewhere is not paired with a stranger.
+    `similarity`: the passages' cosines, left by right."""
     left_alone = {i for s in segments if s.right is None for i in range(*s.left_range)}
     right_alone = {j for s in segments if s.left is None for j in range(*s.right_range)}
     if not left_alone or not right_alone:
         return ()
-    closeness = (left.vectors @ right.vectors.T + _closest_sentences(left, right)) / 2
+    closeness = (similarity + _closest_sentences(left, right)) / 2
     found = []
     for i in sorted(left_alone):
         j = int(np.argmax(closeness[i]))
