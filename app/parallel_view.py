@@ -732,14 +732,11 @@ class ParallelView(SideBySideView):
 def _empty_cell(row: Row, column: int, titles: Sequence[str]) -> str:
     """What an empty cell says: that its story does not tell the row's stretch here, and
     where it tells part of it out of order, if it does."""
-    said = f"Not told here in {titles[column]}."
-    for placed in row.elsewhere[column] if column < len(row.elsewhere) else ():
-        teller, at = placed.answers
-        said += (
-            f" Passage {at + 1} of {titles[teller]} is told in it out of order, as passage "
-            f"{placed.position + 1} ({placed.score:.2f})."
-        )
-    return said
+    from index.cli.output import out_of_order  # loads nothing heavy
+
+    return " ".join(
+        filter(None, [f"Not told here in {titles[column]}.", out_of_order(row, column, titles)])
+    )
 
 
 def _apart(row: Row) -> bool:

@@ -57,10 +57,6 @@ class Book:
         xs, ys = zip(*self.anchors, strict=True)
         return float(np.interp(offset, xs, ys))
 
-    def to_butler(self, offset: float) -> float:
-        xs, ys = zip(*self.anchors, strict=True)
-        return float(np.interp(offset, ys, xs))
-
     def anchor_gap(self, butler_offset: float) -> int:
         """How far apart (in Lang's characters) the two anchor words around a place are: the
         map is only as precise as they are near."""

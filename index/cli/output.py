@@ -133,12 +133,12 @@ def print_alignment(alignment: Alignment, out: TextIO, width: int = 88) -> None:
 
 def out_of_order(row: Row, column: int, titles: Sequence[str]) -> str:
     """Where story `column` tells, out of order, what a row holds and its cell lacks ("" if
-    it does not)."""
+    it does not), said after its title: the window's empty cell and the exports."""
     if row.cells[column] is not None or column >= len(row.elsewhere):
         return ""
     return " ".join(
-        f"Passage {at + 1} of {titles[teller]} is told out of order in {titles[column]}, as "
-        f"passage {p.position + 1} ({p.score:.2f})."
+        f"Passage {at + 1} of {titles[teller]} is told in it out of order, as passage "
+        f"{p.position + 1} ({p.score:.2f})."
         for p in row.elsewhere[column]
         for teller, at in (p.answers,)
     )
