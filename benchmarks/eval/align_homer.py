@@ -95,6 +95,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     chosen = [b for b in books(args.poem) if int(first) <= b.number <= int(last or first)]
 
     from index.build.builder import build_index
+    from index.compare.stories import align_stories
     from index.embed.model import Embedder
     from index.search.library import Library
 
@@ -115,8 +116,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             right = by_title[f"lang-{book.number:02d}"]
             if not library.story_text(left.id).startswith(book.butler_text):
                 raise SystemExit(f"book {book.number}: the stored text is not the file's")
-            from index.compare.stories import align_stories
-
             started = time.perf_counter()
             alignment = align_stories(library, left, right)
             seconds = time.perf_counter() - started
