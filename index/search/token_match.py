@@ -134,14 +134,14 @@ class TokenMatcher:
 
 def query_tokens(text: str, vectors: Vectors, spans: Spans) -> QueryTokens:
     """A query's token vectors (Embedder.token_vectors), content words first."""
-    content = _content_tokens(text, spans)
+    content = content_tokens(text, spans)
     if not content.any():  # a query of stopwords only: every token counts as content
         content[:] = True
     order = np.concatenate([np.flatnonzero(content), np.flatnonzero(~content)])
     return QueryTokens(vectors[order], int(content.sum()))
 
 
-def _content_tokens(text: str, spans: Spans) -> npt.NDArray[np.bool_]:
+def content_tokens(text: str, spans: Spans) -> npt.NDArray[np.bool_]:
     """Which tokens lie in a word that is neither a stopword nor free of letters."""
     folded = fold(text)
     source = folded if len(folded) == len(text) else text.casefold()

@@ -1,0 +1,250 @@
+"""How many bytes a stored token vector needs: token match's ranking with each way of coding them.
+
+    python benchmarks/bench_token_codes.py [--sets cosmosqa,odyssey,iliad,fables,proverbs]
+        [--bigbench SDIST] [--work DIR] [--codes exact,pq128,pq64,mixed96/32]
+        [--seeds 20241202,1,2]
+
+The search issue asks for at most 4 KB of token codes a passage with token match's quality
+kept (every eval set within 0.01 MRR@10). Each set of `benchmarks/eval` is indexed as the eval
+indexes it (or its index in --work reused); every passage's token vectors are read again by the
+model, exactly, and coded each way; the hybrid search of the eval then runs on each coding alone,
+with the weights Storylens ships, over the tune and the test half of the set's queries.
+
+Codings: `exact` (float16, 768 bytes a token); `pqM`: a product quantizer of M sub-vectors of
+4 bits (M/2 bytes a token; Storylens stores pq128), trained as a build trains it, once per seed
+(the ranking moves with the seed: compare against pq128's spread); `mixedC/F`: content-word
+tokens in pqC and stopword and punctuation tokens in pqF (the query's split, token_match.py),
+its bytes the mean over the set's tokens. Every quantizer is trained on 32,000 tokens drawn
+evenly (PQ_TRAIN_TOKENS), as a build's is.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import numpy as np
+import numpy.typing as npt
+
+from benchmarks.eval import run
+from benchmarks.eval.datasets import TASKS, EvalSet, ensure_tasks, load, split, translation_set
+from index import Embedder
+from index.embed.outputs import real_tokens
+from index.search.fusion import SearchSettings
+from index.search.token_match import TokenMatcher, content_tokens
+from index.store.tokens import PQ_TRAIN_TOKENS, TokenCodec, TokenCodes
+
+Vectors = npt.NDArray[np.float32]
+
+
+@dataclass
+class ExactTokens:
+    """A set's passages and every token's vector in context, as the build computes them."""
+
+    ids: list[int]
+    counts: list[int]
+    vectors: npt.NDArray[np.float16]
+    content: npt.NDArray[np.bool_]  # per token: part of a content word
+
+
+def exact_tokens(indexed: run.Indexed, embedder: Embedder, cache: Path) -> ExactTokens:
+    if cache.exists():
+        with np.load(cache) as saved:
+            return ExactTokens(
+                saved["ids"].tolist(),
+                saved["counts"].tolist(),
+                saved["vectors"],
+                saved["content"],
+            )
+    library = indexed.library
+    texts = {p.id: p.text for s in library.stories() for p in library.passages(s.id)}
+    ids = sorted(texts)
+    counts: list[int] = []
+    parts: list[npt.NDArray[np.float16]] = []
+    content: list[npt.NDArray[np.bool_]] = []
+    for first in range(0, len(ids), 32):
+        batch = ids[first : first + 32]
+        for pid, out in zip(batch, embedder.forward_tokens([texts[p] for p in batch]), strict=True):
+            vectors, spans = real_tokens(out.tokens, out.spans)
+            parts.append(vectors.astype(np.float16))
+            counts.append(len(vectors))
+            content.append(content_tokens(texts[pid], spans))
+    exact = ExactTokens(ids, counts, np.concatenate(parts), np.concatenate(content))
+    np.savez(
+        cache,
+        ids=np.asarray(exact.ids),
+        counts=np.asarray(exact.counts),
+        vectors=exact.vectors,
+        content=exact.content,
+    )
+    return exact
+
+
+class MixedCodec:
+    """Content-word tokens in one quantizer, the rest in a smaller one (a row holds a flag byte
+    and the wider code; the bytes reported are what a layout of two arrays would keep)."""
+
+    def __init__(self, content: TokenCodec, function: TokenCodec) -> None:
+        self.content, self.function = content, function
+        self.dimension = content.dimension
+        self.code_size = 1 + max(content.code_size, function.code_size)
+
+    def encode(self, vectors: Vectors, is_content: npt.NDArray[np.bool_]) -> npt.NDArray[np.uint8]:
+        rows = np.zeros((len(vectors), self.code_size), dtype=np.uint8)
+        rows[:, 0] = is_content
+        rows[is_content, 1 : 1 + self.content.code_size] = self.content.encode(vectors[is_content])
+        rows[~is_content, 1 : 1 + self.function.code_size] = self.function.encode(
+            vectors[~is_content]
+        )
+        return rows
+
+    def decode(self, rows: npt.NDArray[np.uint8]) -> Vectors:
+        is_content = rows[:, 0].astype(bool)
+        vectors = np.empty((len(rows), self.dimension), dtype=np.float32)
+        vectors[is_content] = self.content.decode(rows[is_content, 1 : 1 + self.content.code_size])
+        vectors[~is_content] = self.function.decode(
+            rows[~is_content, 1 : 1 + self.function.code_size]
+        )
+        return vectors
+
+
+def product_quantizer(sample: Vectors, subvectors: int, seed: int) -> TokenCodec:
+    import faiss
+
+    index = faiss.IndexPQ(sample.shape[1], subvectors, 4, faiss.METRIC_INNER_PRODUCT)
+    index.pq.cp.seed = seed
+    index.train(np.ascontiguousarray(sample))
+    return TokenCodec(index)
+
+
+@dataclass
+class Coded:
+    label: str
+    codec: Any  # TokenCodec or MixedCodec: what TokenCodes decodes with
+    codes: npt.NDArray[np.uint8]
+    bytes_per_token: float
+    train_s: float
+    encode_us: float  # a token
+
+
+def coded(spec: str, seed: int, exact: ExactTokens) -> Coded:
+    vectors = exact.vectors.astype(np.float32)
+    drawn = np.linspace(0, len(vectors) - 1, min(len(vectors), PQ_TRAIN_TOKENS)).astype(np.int64)
+    sample = vectors[drawn]
+    started = time.perf_counter()
+    codec: Any
+    if spec == "exact":
+        codec = TokenCodec.trained(sample, quantize=False)
+    elif spec.startswith("pq"):
+        codec = product_quantizer(sample, int(spec[2:]), seed)
+    elif spec.startswith("mixed"):
+        wide, narrow = (int(m) for m in spec[5:].split("/"))
+        is_content = exact.content[drawn]
+        codec = MixedCodec(
+            product_quantizer(sample[is_content], wide, seed),
+            product_quantizer(sample[~is_content], narrow, seed),
+        )
+    else:
+        raise SystemExit(f"Unknown coding {spec!r}: exact, pqM or mixedC/F.")
+    train_s = time.perf_counter() - started
+    started = time.perf_counter()
+    if isinstance(codec, MixedCodec):
+        codes = codec.encode(vectors, exact.content)
+        share = float(exact.content.mean())
+        size = share * codec.content.code_size + (1 - share) * codec.function.code_size
+    else:
+        codes = codec.encode(vectors)
+        size = float(codec.code_size)
+    encode_us = (time.perf_counter() - started) / len(vectors) * 1e6
+    return Coded(spec, codec, codes, size, train_s, encode_us)
+
+
+def evaluate_coded(
+    indexed: run.Indexed,
+    exact: ExactTokens,
+    coding: Coded,
+    halves: tuple[list[int], list[int]],
+    query_vectors: dict[int, object],
+) -> tuple[float, float]:
+    """Hybrid MRR@10 on the tune and test halves with the token vectors coded this way."""
+    library = indexed.library
+    counts = np.asarray(exact.counts, dtype=np.int64)
+    table = np.stack([np.asarray(exact.ids), np.cumsum(counts) - counts, counts], axis=1)
+    stored = TokenCodes(coding.codec, coding.codes, table)
+    library.token_matcher = TokenMatcher(library.embedder.token_vectors, stored)
+    shipped = SearchSettings()
+    mrr = []
+    for half in halves:
+        found = run.candidates_of(indexed, half, query_vectors, "hybrid")
+        mrr.append(run.evaluate(indexed, found, "hybrid", shipped)[0]["MRR@10"])
+    return mrr[0], mrr[1]
+
+
+def eval_set(name: str, folder: Path | None) -> EvalSet:
+    if name in ("odyssey", "iliad"):
+        return translation_set(name)
+    if folder is None:
+        raise SystemExit(f"The {name} set needs --bigbench.")
+    return load(name, folder)  # type: ignore[arg-type]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sets", default="cosmosqa,odyssey,iliad,fables,proverbs")
+    parser.add_argument("--bigbench", type=Path, help="a local bigbench-1.0.0 sdist or tree")
+    parser.add_argument("--work", type=Path, required=True, help="indexes and token vectors")
+    parser.add_argument("--codes", default="pq128,pq64,mixed96/32")
+    parser.add_argument("--seeds", default="20241202,1,2", help="for every quantizer")
+    args = parser.parse_args(argv)
+    import faiss
+
+    faiss.omp_set_num_threads(1)  # as run.py: one query at a time
+    names = [n for n in args.sets.split(",") if n]
+    folder = ensure_tasks(args.bigbench) if any(n in TASKS for n in names) else None
+    seeds = [int(s) for s in args.seeds.split(",")]
+    embedder = Embedder()
+    print(
+        "set       coding        seed  bytes/token  KB/passage  train s  encode us/token  "
+        "MRR@10 tune  test"
+    )
+    summary: dict[tuple[str, str], list[tuple[float, float]]] = {}
+    for name in names:
+        data = eval_set(name, folder)
+        indexed = run.index_set(data, embedder, args.work / f"{name}-pooled")
+        exact = exact_tokens(indexed, embedder, args.work / f"{name}-tokens.npz")
+        halves = split(len(data.queries))
+        encoded = embedder.encode(data.queries)
+        query_vectors: dict[int, object] = {q: encoded[q : q + 1] for q in range(len(data.queries))}
+        per_passage = float(np.mean(exact.counts))
+        for spec in args.codes.split(","):
+            for seed in [0] if spec == "exact" else seeds:
+                coding = coded(spec, seed, exact)
+                tune, test = evaluate_coded(indexed, exact, coding, halves, query_vectors)
+                summary.setdefault((name, spec), []).append((tune, test))
+                print(
+                    f"{name:9} {spec:12} {seed:>9} {coding.bytes_per_token:12.1f} "
+                    f"{coding.bytes_per_token * per_passage / 1024:11.2f} {coding.train_s:8.1f} "
+                    f"{coding.encode_us:16.1f}  {tune:11.3f} {test:5.3f}",
+                    flush=True,
+                )
+        indexed.library.close()
+    print("\nmean over seeds (tune, test):")
+    for (name, spec), rows in summary.items():
+        tune = statistics.fmean(r[0] for r in rows)
+        test = statistics.fmean(r[1] for r in rows)
+        print(f"  {name:9} {spec:12} {tune:.3f} {test:.3f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
