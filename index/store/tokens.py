@@ -7,8 +7,9 @@ token in float16, about 60 KB a passage; a product quantizer (FAISS PQ: 128 sub-
 dimensions, 4 bits each) keeps 64 bytes a token, and a decoded vector is put back to unit
 length. 8-bit codes of as many bytes rank a little better but cost 16 times as much to train and
 to encode (a build would take half as long again); fewer bytes lost too much of what token
-match finds, because the best of a passage's many noisy matches is biased upwards (both
-measured: benchmarks/README.md). A library too small to train a quantizer on (fewer than
+match finds, with or without a learnt rotation, residuals against each word piece's mean, or
+fewer bytes for stopwords alone (measured: benchmarks/README.md, runs D and S;
+benchmarks/bench_token_codes.py). A library too small to train a quantizer on (fewer than
 PQ_MIN_TOKENS tokens) keeps float16, which is exact and small there.
 
     gen-NNNNNN/tokens.codec           the codec: a FAISS index used only to encode and decode
