@@ -65,6 +65,10 @@ def _judge_folder(folder: IndexDir) -> PlaceJudgement:
     if folder.path.exists() and not folder.path.is_dir():
         return PlaceJudgement(folder.path, False, "This is a file: choose a library's folder.")
     if folder.exists():
+        if not folder.writable():
+            return PlaceJudgement(
+                folder.path, True, "A library in a folder you cannot write to: read-only here."
+            )
         return PlaceJudgement(folder.path, True, "A library.")
     if folder.holds_other_files():
         return PlaceJudgement(
@@ -72,6 +76,13 @@ def _judge_folder(folder: IndexDir) -> PlaceJudgement:
             False,
             "This folder holds other files and no library. Choose a library's folder, or an "
             "empty one for a new library.",
+        )
+    if not folder.writable():
+        return PlaceJudgement(
+            folder.path,
+            False,
+            "You cannot write here, so no library can be made here. Choose a folder you can "
+            "write to.",
         )
     return PlaceJudgement(
         folder.path, True, "No library here yet: a new one, empty until stories are added."

@@ -68,11 +68,16 @@ class LibraryContents:
     sources: list[str] = field(default_factory=list)  # folders and files, for the watcher
     collections: list[Collection] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)  # files its last build left out
+    writable: bool = True  # False: a local library's folder this process may not write to
 
     @classmethod
     def of(cls, library: Library) -> LibraryContents:
         return cls(
-            library.stories(), library.info().sources, library.collections(), library.skipped()
+            library.stories(),
+            library.info().sources,
+            library.collections(),
+            library.skipped(),
+            library.layout is None or library.layout.writable(),  # asked off the GUI thread
         )
 
 
@@ -200,6 +205,12 @@ class LibraryService(JobRunner):
                 f"Read-only: this library is kept in Milvus ({self.index_dir}). It is searched "
                 "here and indexed where it is published from: "
                 f"storylens index --index {self.index_dir} FOLDER"
+            )
+        if not self.contents.writable:
+            return (
+                f"Read-only: you cannot write to the folder this library is in "
+                f"({self.index_dir}). It is searched here; to add or re-index stories, copy "
+                "the folder somewhere you can write to and open the copy."
             )
         return None
 

@@ -71,6 +71,15 @@ class IndexDir:
             return False
         return any(p.name not in _OURS for p in self.path.iterdir())
 
+    def writable(self) -> bool:
+        """Whether this process may write the index here: the folder, or for a new index the
+        nearest folder above it that exists (a read-only disk or share, another person's
+        folder). Asked of the system (access(2)), which knows read-only mounts even for root."""
+        folder = self.path
+        while not folder.exists() and folder != folder.parent:
+            folder = folder.parent
+        return os.access(folder, os.W_OK | os.X_OK)
+
     def current(self) -> Path:
         """The live generation's directory."""
         pointer = self.path / _POINTER

@@ -3,6 +3,10 @@ library, a local one or one kept in Milvus (Milvus Lite, real), which it only re
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -127,3 +131,55 @@ def test_an_address_with_nothing_published_says_so(
     assert f"No library at {address} yet" in failed.args[0]
     assert window.stories.stories() == []
     assert not (tmp_path / "nothing-yet.db").exists()  # nothing made by looking
+
+
+@pytest.fixture
+def unwritable_library(library_copy: Path, tmp_path: Path) -> Iterator[Path]:
+    """A copy of the sample library where this process may not write: a read-only mount when
+    the tests run as root (permissions do not stop root), else a folder without write
+    permission."""
+    if os.geteuid() != 0:
+        library_copy.chmod(0o555)
+        yield library_copy
+        library_copy.chmod(0o755)
+        return
+    disk = tmp_path / "read-only disk"
+    disk.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "tmpfs", str(disk)], check=False).returncode:
+        pytest.skip("running as root without the right to mount: no way to deny a write")
+    try:
+        shutil.copytree(library_copy, disk / "library")
+        subprocess.run(["mount", "-o", "remount,ro", str(disk)], check=True)
+        yield disk / "library"
+    finally:
+        subprocess.run(["umount", "--lazy", str(disk)], check=True)
+
+
+def test_a_library_in_a_folder_nobody_may_write_is_searched_and_only_read(
+    unwritable_library: Path, qtbot: QtBot, open_window: OpenWindow
+) -> None:  # the mount set up first, so that it is taken down after the window has closed
+    before = sorted(str(p.relative_to(unwritable_library)) for p in unwritable_library.rglob("*"))
+    judged = judge_place(str(unwritable_library))
+    assert judged is not None and judged.usable and "read-only" in judged.note
+    refused = judge_place(str(unwritable_library / "new library"))
+    assert refused is not None and not refused.usable and "cannot write" in refused.note
+
+    window = open_window(unwritable_library)
+    service = window.service
+    assert len(window.stories.stories()) == 4
+    assert service.read_only is not None and str(unwritable_library) in service.read_only
+    assert window.read_only_badge.isVisibleTo(window)
+    changes = (window.act.add_folder, window.act.add_files, window.act.reindex, window.act.remove)
+    assert not any(action.isEnabled() for action in (*changes, window.act.watch))
+
+    with qtbot.waitSignal(service.search_finished, timeout=READY_MS) as answered:
+        window.search.box.setText(QUERY)
+        window.search.box.submitted.emit()
+    assert answered.args[0].hits[0].passage.story_title == "Sofia Kalejs"
+
+    with qtbot.waitSignal(service.failed, timeout=READY_MS) as said:
+        window.add_paths([unwritable_library.parent])
+    assert said.args[0].startswith("Read-only")
+    assert not service.is_building
+    after = sorted(str(p.relative_to(unwritable_library)) for p in unwritable_library.rglob("*"))
+    assert after == before
