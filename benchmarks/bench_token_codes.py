@@ -49,11 +49,12 @@ Vectors = npt.NDArray[np.float32]
 
 @dataclass
 class ExactTokens:
-    """A set's passages and every token's vector in context, as the build computes them."""
+    """A set's passages and every token's vector in context, as the build computes them
+    (kept in float16 on disk; float32 here, converted once for every coding)."""
 
     ids: list[int]
     counts: list[int]
-    vectors: npt.NDArray[np.float16]
+    vectors: Vectors
     content: npt.NDArray[np.bool_]  # per token: part of a content word
 
 
@@ -63,7 +64,7 @@ def exact_tokens(indexed: run.Indexed, embedder: Embedder, cache: Path) -> Exact
             return ExactTokens(
                 saved["ids"].tolist(),
                 saved["counts"].tolist(),
-                saved["vectors"],
+                saved["vectors"].astype(np.float32),
                 saved["content"],
             )
     library = indexed.library
@@ -72,22 +73,22 @@ def exact_tokens(indexed: run.Indexed, embedder: Embedder, cache: Path) -> Exact
     counts: list[int] = []
     parts: list[npt.NDArray[np.float16]] = []
     content: list[npt.NDArray[np.bool_]] = []
-    for first in range(0, len(ids), 32):
-        batch = ids[first : first + 32]
+    for first in range(0, len(ids), 32):  # as the build's forward pass (Embedder.token_vectors
+        batch = ids[first : first + 32]  # would read a short last batch on the query export)
         for pid, out in zip(batch, embedder.forward_tokens([texts[p] for p in batch]), strict=True):
             vectors, spans = real_tokens(out.tokens, out.spans)
             parts.append(vectors.astype(np.float16))
             counts.append(len(vectors))
             content.append(content_tokens(texts[pid], spans))
-    exact = ExactTokens(ids, counts, np.concatenate(parts), np.concatenate(content))
+    kept, flags = np.concatenate(parts), np.concatenate(content)
     np.savez(
         cache,
-        ids=np.asarray(exact.ids),
-        counts=np.asarray(exact.counts),
-        vectors=exact.vectors,
-        content=exact.content,
+        ids=np.asarray(ids),
+        counts=np.asarray(counts),
+        vectors=kept,
+        content=flags,
     )
-    return exact
+    return ExactTokens(ids, counts, kept.astype(np.float32), flags)
 
 
 class MixedCodec:
@@ -138,7 +139,7 @@ class Coded:
 
 
 def coded(spec: str, seed: int, exact: ExactTokens) -> Coded:
-    vectors = exact.vectors.astype(np.float32)
+    vectors = exact.vectors
     drawn = np.linspace(0, len(vectors) - 1, min(len(vectors), PQ_TRAIN_TOKENS)).astype(np.int64)
     sample = vectors[drawn]
     started = time.perf_counter()
