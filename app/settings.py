@@ -47,7 +47,8 @@ def resolve_config_dir(explicit: Path | None = None) -> Path:
         return Path(explicit)
     override = os.environ.get(CONFIG_ENV)
     if override:
-        return Path(override).expanduser()
+        # As index.paths.expand_user (not imported here: the window starts without `index`).
+        return Path(os.path.expanduser(override))  # noqa: PTH111 (pathlib's raises on ~nobody)
     return user_config_path(APP_NAME, appauthor=False)
 
 

@@ -12,11 +12,18 @@ APP_NAME = "Storylens"
 INDEX_ENV = "STORYLENS_INDEX"
 
 
+def expand_user(path: str | os.PathLike[str]) -> Path:
+    """`~` and `~name` expanded as a shell expands them: a `~name` of no user on this machine
+    stays as it is, a folder of that name (pathlib's expanduser raises RuntimeError for it,
+    which a typed path or a command-line argument must never cause)."""
+    return Path(os.path.expanduser(path))  # noqa: PTH111 (pathlib's raises, see above)
+
+
 def default_index_dir() -> Path:
     """The index the CLI and the window use unless told otherwise ($STORYLENS_INDEX wins)."""
     override = os.environ.get(INDEX_ENV)
     if override:
-        return Path(override).expanduser()
+        return expand_user(override)
     return user_data_path(APP_NAME, appauthor=False) / "index"
 
 

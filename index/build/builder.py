@@ -30,7 +30,7 @@ from index.build.token_codes import TokenCoder
 from index.embed.model import Embedder
 from index.embed.sentences import embed_with_sentences
 from index.errors import REBUILD_ADVICE, IndexCorrupt, IndexIncompatible, StorylensError
-from index.paths import path_text
+from index.paths import expand_user, path_text
 from index.store.build_record import Skipped, read_build_record, write_build_record
 from index.store.database import SCHEMA_VERSION, NewPassage, Store, StoryRow, passage_tokens_of
 from index.store.generations import (
@@ -276,7 +276,7 @@ def _recorded_sources(layout: IndexDir) -> tuple[list[str], set[str], str | None
 def _place(path: str | Path) -> str:
     """Where a path really is, symlinks followed: stories are found at such places
     (readers.discover), so sources and removals are compared there too."""
-    return path_text(Path(path).expanduser().resolve())
+    return path_text(expand_user(path).resolve())
 
 
 def _is_excluded(story: Path, excluded: set[str]) -> bool:

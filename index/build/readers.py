@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from index.build import formats
-from index.paths import path_text
+from index.paths import expand_user, path_text
 from index.store.build_record import Skipped
 
 # A long novel as plain text is 1-3 MB; an EPUB or PDF of one with a cover and some
@@ -183,7 +183,7 @@ def discover(paths: Iterable[Path | str]) -> tuple[list[Path], list[Skipped]]:
     """
     walker = _Walker()
     for given in paths:
-        walker.visit(Path(given).expanduser().absolute(), ancestors=frozenset())
+        walker.visit(expand_user(given).absolute(), ancestors=frozenset())
     return sorted(walker.found), walker.skipped
 
 

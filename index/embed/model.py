@@ -29,6 +29,7 @@ from index.embed.outputs import TokenOutput, normalised, real_tokens
 from index.embed.preload import preload_torch_library
 from index.embed.threads import ThreadChooser, torch_threads
 from index.errors import BuildCancelled, ModelError
+from index.paths import expand_user
 from index.text.passages import HFTokenCounter, TokenCounter
 
 if TYPE_CHECKING:
@@ -71,7 +72,7 @@ def resolve_model_dir(model: str | Path | None) -> tuple[str, Path]:
     """(name recorded in the index, directory to load) for a --model value or the default."""
     if model is None or str(model) == DEFAULT_MODEL:
         return DEFAULT_MODEL_NAME, default_model_dir()
-    path = Path(model).expanduser().resolve()
+    path = expand_user(model).resolve()
     return path.name, path
 
 

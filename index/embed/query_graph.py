@@ -35,6 +35,7 @@ import numpy.typing as npt
 from platformdirs import user_cache_path
 
 from index.embed.outputs import normalised, real_tokens
+from index.paths import expand_user
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
@@ -73,7 +74,7 @@ def cache_root() -> Path:
     """Where exported query graphs are kept ($STORYLENS_CACHE, else the user cache folder)."""
     override = os.environ.get(CACHE_ENV)
     if override:
-        return Path(override).expanduser() / "query-graphs"
+        return expand_user(override) / "query-graphs"
     return user_cache_path("Storylens", appauthor=False) / "query-graphs"
 
 

@@ -32,6 +32,7 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 
 from index.errors import REBUILD_ADVICE, IndexBusy, IndexCorrupt, IndexNotFound, StorylensError
+from index.paths import expand_user
 
 DATABASE_NAME = "storylens.sqlite"
 VECTORS_NAME = "passages.faiss"
@@ -56,7 +57,7 @@ class IndexDir:
     def __init__(self, path: Path) -> None:
         # Absolute from the start: SQLite opens the database by URI, which a relative path
         # cannot be ("idx" from --index or $STORYLENS_INDEX).
-        self.path = Path(path).expanduser().absolute()
+        self.path = expand_user(path).absolute()
 
     def __repr__(self) -> str:
         return f"IndexDir({str(self.path)!r})"

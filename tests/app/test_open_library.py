@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 from PySide6.QtWidgets import QDialogButtonBox
 from pytestqt.qtbot import QtBot
@@ -48,6 +48,7 @@ def test_a_place_is_judged_before_anything_is_opened(fake_seed_index: Path, tmp_
 
 
 @given(st.text(max_size=40))
+@example("~0")  # a ~name of no user here: pathlib's expanduser raised RuntimeError
 def test_nothing_typed_makes_the_judgement_raise(text: str) -> None:
     judgement = judge_place(text)
     assert judgement is None or isinstance(judgement.note, str)

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from index.errors import StorylensError
-from index.paths import default_index_dir
+from index.paths import default_index_dir, expand_user
 
 PREFIX = "milvus:"
 DEFAULT_NAME = "storylens"
@@ -70,7 +70,7 @@ class MilvusAddress:
             raise StorylensError(
                 f"{text!r}: a Milvus Lite library is a file ending in .db (milvus:PATH.db)."
             )
-        return cls(str(Path(rest).expanduser().resolve()), DEFAULT_NAME, text)
+        return cls(str(expand_user(rest).resolve()), DEFAULT_NAME, text)
 
     @property
     def is_local_file(self) -> bool:
