@@ -18,6 +18,13 @@ if TYPE_CHECKING:  # the engine loads in workers, after the window is up
 _Index = QModelIndex | QPersistentModelIndex
 
 
+def evidence_text(hit: Hit) -> str:
+    """The parts a hit's relevance is drawn from, as the tooltip names them."""
+    why = hit.why
+    parts = [] if why.token_match is None else [f"word by word {why.token_match:.2f}"]
+    return ", ".join([*parts, f"meaning {why.dense:.2f}", f"keywords {why.keyword:.2f}"])
+
+
 class Role(IntEnum):
     HIT = Qt.ItemDataRole.UserRole + 1  # the Hit
     MATCHES = Qt.ItemDataRole.UserRole + 2  # spans of query words in hit.passage.text
@@ -94,8 +101,8 @@ class ResultsModel(QAbstractListModel):
             elsewhere = f" ({more} more result{'s' if more != 1 else ''} in it)" if more else ""
             return (
                 f"{hit.passage.story_title}, {position_text(hit)}{elsewhere}\n"
-                f"Relevance {hit.relevance:.2f} (meaning {hit.why.dense:.2f}, keywords "
-                f"{hit.why.keyword:.2f}). Enter opens it; Ctrl+C copies it as Markdown."
+                f"Relevance {hit.relevance:.2f} ({evidence_text(hit)}). "
+                "Enter opens it; Ctrl+C copies it as Markdown."
             )
         if role == Qt.ItemDataRole.AccessibleTextRole:
             return f"{hit.passage.story_title}, {position_text(hit)}: {hit.passage.text}"

@@ -23,6 +23,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import numpy as np
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
@@ -38,6 +40,8 @@ from benchmarks.eval.datasets import (
 )
 from index import Embedder, Library, build_index
 from index.search.fusion import Candidates, Mode, SearchSettings
+from index.search.relevance import evidence, shown_relevance
+from index.search.results import Why
 from index.store.generations import IndexDir
 
 DEPTH = 10  # metrics look at the top 10 stories
@@ -265,15 +269,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     shipped = SearchSettings()
     table: list[tuple[str, str, dict[str, float]]] = []
     misses: list[str] = []
+    honesty: list[str] = []
     with tempfile.TemporaryDirectory() as tmp:
         indexed: list[Indexed] = []
         for name in names:
-            if name == "seeds":
-                data = seed_set()
-            elif name in ("odyssey", "iliad"):
-                data = translation_set(name)
-            else:
-                data = load(name, folder)  # type: ignore[arg-type]
+            data = _load_set(name, folder)
             where = (args.work or Path(tmp)) / f"{name}-{args.sentence_vectors}"
             indexed.append(index_set(data, embedder, where, args.store))
             x = indexed[-1]
@@ -311,13 +311,24 @@ def main(argv: Sequence[str] | None = None) -> int:
                 table.append((x.data.name, method.label, result))
                 if method.label == "hybrid":
                     misses.extend(_misses(x, ranks))
+                    honesty.append(relevance_honesty(x, found_by_mode["hybrid"], shipped))
         print_table(table, indexed, halves)
+        print_honesty(honesty)
         if misses:
             print("\nHybrid misses at rank 1 (seed set; public sets: first five each):")
             print("\n".join(misses))
         for x in indexed:
             x.library.close()
     return 0
+
+
+def _load_set(name: str, folder: Path | None) -> EvalSet:
+    if name == "seeds":
+        return seed_set()
+    if name in ("odyssey", "iliad"):
+        return translation_set(name)
+    assert folder is not None  # ensure_tasks found the public tasks
+    return load(name, folder)
 
 
 def _embed_sentences_separately(
@@ -335,6 +346,64 @@ def _embed_sentences_separately(
         out.append(vectors[at : at + len(spans)])
         at += len(spans)
     return passages, out
+
+
+def relevance_honesty(
+    indexed: Indexed, found: dict[int, Candidates], shipped: SearchSettings
+) -> str:
+    """How well the relevance shown beside each hit tells right hits from wrong ones, across
+    queries, against the rule before it (index/search/relevance.py says why it changed)."""
+    right: dict[str, list[float]] = {"now": [], "before": []}
+    wrong: dict[str, list[float]] = {"now": [], "before": []}
+    ties = {"now": 0, "before": 0}
+    pairs = 0
+    for q, candidates in found.items():
+        ranked = candidates.ranked(DEPTH, "hybrid", shipped)
+        whys = [Why(dense=r.dense, keyword=r.keyword, token_match=r.token_match) for r in ranked]
+        shown = {
+            "now": shown_relevance([evidence(why) for why in whys]),
+            "before": list(
+                itertools.accumulate(
+                    (max(0.0, min(1.0, max(w.dense, w.keyword))) for w in whys), min, initial=1.0
+                )
+            )[1:],
+        }
+        ok = [_is_right(indexed, q, r.passage_id) for r in ranked]
+        pairs += max(len(ranked) - 1, 0)
+        for rule, values in shown.items():
+            for good, value in zip(ok, values, strict=True):
+                (right if good else wrong)[rule].append(value)
+            ties[rule] += sum(round(a, 2) == round(b, 2) for a, b in itertools.pairwise(values))
+    cells = [
+        f"AUC {_auc(right[rule], wrong[rule]):.3f}, equal {ties[rule] / max(pairs, 1):.0%}"
+        for rule in ("now", "before")
+    ]
+    return f"  {indexed.data.name}: {cells[0]} / {cells[1]}"
+
+
+def print_honesty(lines: Sequence[str]) -> None:
+    print(
+        "\nThe relevance shown (hybrid, top ten of the test half): AUC of right against "
+        "wrong hits pooled over queries (1: every right hit shown above every wrong one); "
+        "neighbours shown equal to two decimals. Now / as before (passage cosine or "
+        "keywords, capped by every hit above):"
+    )
+    print("\n".join(lines))
+
+
+def _is_right(indexed: Indexed, query: int, passage_id: int) -> bool:
+    if indexed.marker_passages is not None:
+        return passage_id in indexed.marker_passages[query]
+    return indexed.document_of_passage[passage_id] in indexed.data.relevant[query]
+
+
+def _auc(right: Sequence[float], wrong: Sequence[float]) -> float:
+    """The chance that a right hit is shown above a wrong one (ties count half)."""
+    if not right or not wrong:
+        return math.nan
+    r = np.asarray(right)[:, None]
+    w = np.asarray(wrong)[None, :]
+    return float((r > w).mean() + 0.5 * (r == w).mean())
 
 
 def _seconds(value: float) -> str:

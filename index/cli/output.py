@@ -47,6 +47,7 @@ def hit_to_json(hit: Hit) -> dict[str, Any]:
             "words": [list(w) for w in hit.why.words],
             "dense": round(hit.why.dense, 6),
             "keyword": round(hit.why.keyword, 6),
+            "token_match": None if hit.why.token_match is None else round(hit.why.token_match, 6),
         },
     }
 
@@ -63,7 +64,7 @@ def print_hits(hits: list[Hit], out: TextIO, width: int = 88) -> None:
         p = hit.passage
         out.write(
             f"{hit.rank}. {p.story_title} — passage {p.ordinal + 1} of {p.story_passage_count}"
-            f"  (score {hit.score:.3f}, id {p.id})\n"
+            f"  (relevance {hit.relevance:.2f}, id {p.id})\n"
         )
         out.write(textwrap.indent(textwrap.fill(p.text, width - 4), "    ") + "\n\n")
 

@@ -23,7 +23,7 @@ def explain(ranked: Ranked, passage: Passage, parsed: ParsedQuery) -> Why:
         by_words = max(sentences, key=lambda s: sum(s[0] <= a and b <= s[1] for a, b in found))
         if by_words not in chosen and any(by_words[0] <= a and b <= by_words[1] for a, b in found):
             chosen.append(by_words)
-    return Why(tuple(chosen), found, ranked.dense, ranked.keyword)
+    return Why(tuple(chosen), found, ranked.dense, ranked.keyword, ranked.token_match)
 
 
 def _matched_words(folded: FoldedText, parsed: ParsedQuery) -> list[Span]:

@@ -115,6 +115,7 @@ class Candidates:
             if self.tokens is not None and self.token_rows and settings.rerank_depth > 0:
                 score = self._token_reranked(score, dense, settings)
         order = np.argsort(-score, kind="stable")[:k]
+        matched = self._token_match_by_row(mode, settings)
         return [
             Ranked(
                 self.passage_ids[i],
@@ -122,9 +123,17 @@ class Candidates:
                 float(dense[i]),
                 float(self.keyword[i]),
                 self.best_sentence[i],
+                matched.get(int(i)),
             )
             for i in order
         ]
+
+    def _token_match_by_row(self, mode: Mode, settings: SearchSettings) -> dict[int, float]:
+        """Each token-matched row's token match (as in the docstring above), in hybrid mode."""
+        if mode != "hybrid" or self.tokens is None or settings.rerank_depth <= 0:
+            return {}
+        values = self.tokens.combined(settings.function_weight)
+        return {row: float(v) for row, v in zip(self.token_rows, values, strict=True)}
 
     def _token_reranked(
         self,
@@ -176,3 +185,4 @@ class Ranked:
     dense: float
     keyword: float
     best_sentence: int | None  # ordinal of the sentence closest in meaning, when scored
+    token_match: float | None = None  # the token match, 0..1, where token match read it

@@ -28,6 +28,7 @@ from index.search.candidates import CandidateFinder, Ranker
 from index.search.explain import explain
 from index.search.fusion import MODES, Candidates, Mode, Ranked, SearchSettings
 from index.search.query import ParsedQuery, literal_query, parse_query
+from index.search.relevance import evidence, shown_relevance
 from index.search.rerank import RERANK_DEPTH, Reranker
 from index.search.results import Hit, IndexInfo, Passage, Story, Why
 from index.search.token_match import QueryTokens, TokenMatcher, query_tokens
@@ -390,7 +391,7 @@ class Library:
         exclude = None if only is not None else sorted(leave_out)
         found = self._store.dense_search(vector, k, only, exclude)
         passages, near = self._passages([pid for _, pid in found], context=context)
-        relevance = _relevance([score for score, _ in found])
+        relevance = shown_relevance([score for score, _ in found])
         return [
             _hit(rank, score, passages[pid], Why(dense=score), near, relevance=relevance[rank - 1])
             for rank, (score, pid) in enumerate(found, start=1)
@@ -467,7 +468,7 @@ class Library:
     ) -> list[Hit]:
         passages, near = self._passages([r.passage_id for r in ranked], context=context)
         whys = [explain(r, passages[r.passage_id], parsed) for r in ranked]
-        relevance = _relevance([max(why.dense, why.keyword) for why in whys])
+        relevance = shown_relevance([evidence(why) for why in whys])
         return [
             _hit(rank, r.score, passages[r.passage_id], why, near, relevance=relevance[rank - 1])
             for rank, (r, why) in enumerate(zip(ranked, whys, strict=True), start=1)
@@ -552,20 +553,6 @@ def _hit(
         why=why,
         relevance=relevance,
     )
-
-
-def _relevance(evidence: Sequence[float]) -> list[float]:
-    """What people are shown as each hit's relevance, 0..1, down a ranked list: the stronger
-    of its two pieces of evidence (meaning as a cosine, keywords as a share of a perfect
-    match), never above a hit ranked higher. The ordering score itself has no fixed scale
-    (token match standardises it per query), so a bar drawn from it would jump; and evidence
-    alone can rise down the list, which would contradict the order."""
-    shown: list[float] = []
-    ceiling = 1.0
-    for value in evidence:
-        ceiling = min(ceiling, max(0.0, min(1.0, value)))
-        shown.append(ceiling)
-    return shown
 
 
 def _story(row: StoryRow, offline: bool) -> Story:

@@ -16,6 +16,7 @@ class Why:
     words: tuple[Span, ...] = ()  # query words and phrases found in the passage, in order
     dense: float = 0.0  # meaning score (cosine, passage and best sentence combined)
     keyword: float = 0.0  # keyword score, 0..1
+    token_match: float | None = None  # word by word (token match, 0..1), where it was read
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,7 @@ class Hit:
     after: Passage | None = None
     why: Why = field(default_factory=Why)  # the sentence(s) and words behind the match
     relevance: float = 0.0  # 0..1, never higher than the hit's above: what people are shown
+    # (index/search/relevance.py)
 
     @property
     def similarity(self) -> float:

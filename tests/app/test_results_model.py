@@ -109,3 +109,17 @@ def test_each_row_knows_where_its_story_s_other_results_fall(qtbot: QtBot) -> No
         (x, y) for x in range(300) for y in range(200) if image.pixel(x, y) == accent
     ]  # the score bar is at the right: accent on the left is this hit's tick on the strip
     assert left_half
+
+
+def test_the_tooltip_names_the_parts_the_relevance_is_drawn_from(qtbot: QtBot) -> None:
+    from dataclasses import replace
+
+    from index.search.results import Why
+
+    read = replace(make_hit(), relevance=0.64, why=Why(dense=0.49, keyword=0.09, token_match=0.64))
+    unread = replace(make_hit(), rank=2, relevance=0.4, why=Why(dense=0.4, keyword=0.02))
+    model = ResultsModel()
+    model.set_result(SearchResult("a dancer", [read, unread], [(), ()]))
+    tips = [model.index(row).data(Qt.ItemDataRole.ToolTipRole) for row in (0, 1)]
+    assert "Relevance 0.64 (word by word 0.64, meaning 0.49, keywords 0.09)" in tips[0]
+    assert "Relevance 0.40 (meaning 0.40, keywords 0.02)" in tips[1]

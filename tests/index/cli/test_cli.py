@@ -77,7 +77,8 @@ def test_search_json_is_stable_and_ranked(cli_index: Path) -> None:
     }
     assert hits[0]["story"] == "Sofia Kalejs"
     why = hits[0]["why"]
-    assert set(why) == {"sentences", "words", "dense", "keyword"}
+    assert set(why) == {"sentences", "words", "dense", "keyword", "token_match"}
+    assert 0 < why["token_match"] <= 1  # a hybrid search's first hits are read word by word
     assert all(hits[0]["start"] <= s < e <= hits[0]["end"] for s, e in why["words"])
     assert why["sentences"][0] in hits[0]["sentences"]
 
