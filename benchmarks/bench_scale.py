@@ -224,6 +224,8 @@ def _one_size(
             sources=["/synthetic"],
             excluded=set(),
             report=BuildReport(index_dir=layout.path),
+            passage_tokens=None,
+            separate_process=None,  # as build_index decides by the library's size
         )
         generation = layout.publish(partial)
         store_s = time.perf_counter() - t0
@@ -400,9 +402,9 @@ def serve(index_dir: Path) -> None:
         library.embed_query(query)
         embed_ms.append((time.perf_counter() - t0) * 1000)
         recalls.append(len(set(hits) & set(exact)) / 10)
-    sentence_kind = library._generation.sentences.params
+    sentence_kind = library._store.sentences.params
     # search() against itself with every inverted-file cell probed (exact up to float16).
-    for vectors in (library._generation.vectors, library._generation.sentences):
+    for vectors in (library._store.vectors, library._store.sentences):
         if vectors._ivf is not None:
             vectors._ivf.nprobe = vectors._ivf.nlist
     hybrid_recall = [
@@ -423,7 +425,7 @@ def serve(index_dir: Path) -> None:
                 "hybrid_cpu_p50": statistics.median(hybrid_cpu_ms),
                 "hybrid_recall": statistics.mean(hybrid_recall),
                 "dense_p50": statistics.median(dense_ms),
-                "sentences": len(library._generation.sentences),
+                "sentences": len(library._store.sentences),
                 "sentence_kind": sentence_kind,
                 "embed_p50": statistics.median(embed_ms),
                 "recall": statistics.mean(recalls),
@@ -437,7 +439,7 @@ def serve(index_dir: Path) -> None:
 def _passage_search(library: Any, query: str) -> list[int]:
     """Passage search alone: embed, nearest passage vectors, the passages with their
     neighbours fetched (what similar() does)."""
-    found = library._generation.dense_search(library.embed_query(query), 10)
+    found = library._store.dense_search(library.embed_query(query), 10)
     passages, _near = library._passages([pid for _, pid in found], context=True)
     return list(passages)
 
