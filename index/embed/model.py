@@ -7,12 +7,20 @@ Precision: on CPUs with bfloat16 matrix units (AMX, AVX512_BF16) the model runs 
 about 2.5x the passages per second of float32 with vectors at cosine >= 0.99 to the float32
 ones and the same top-10 rankings (tests/index/embed/test_model.py, benchmarks/). Elsewhere bfloat16
 is emulated and slower, so "auto" keeps float32 there. $STORYLENS_PRECISION overrides "auto".
+
+Device: a build runs the model on a CUDA GPU where torch can use one (a torch built with CUDA
+and a device it sees; the desktop installer ships torch for the CPU alone), in float32 unless
+bf16 is asked for by name; elsewhere on the CPU. $STORYLENS_DEVICE ("cpu" or "cuda") overrides
+that. A model moved to the GPU is checked on a probe text against nothing going wrong, and
+falls back to the CPU, with a warning, if anything does. Queries are read on the CPU wherever
+the export for them exists (query_graph.py); float32 on either device ranks alike.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import json
+import logging
 import os
 import threading
 import time
@@ -40,6 +48,8 @@ if TYPE_CHECKING:
 DEFAULT_MODEL = "default"
 DEFAULT_MODEL_NAME = "all-MiniLM-L6-v2"
 PRECISION_ENV = "STORYLENS_PRECISION"
+DEVICE_ENV = "STORYLENS_DEVICE"
+DEVICES = ("auto", "cpu", "cuda")
 TORCH_QUERIES_ENV = "STORYLENS_QUERIES_IN_TORCH"  # set: never read queries on ONNX Runtime
 
 Precision = Literal["fp32", "bf16"]
@@ -53,7 +63,7 @@ Vectors = npt.NDArray[np.float32]
 # Models loaded in this process, by directory and precision: every Embedder of the same model
 # shares one copy (its weights are read-only at inference), so opening another library, or a
 # command run in-process after another, costs no second load and no second copy in memory.
-_LOADED: dict[tuple[Path, Precision], tuple[SentenceTransformer, Precision]] = {}
+_LOADED: dict[tuple[Path, Precision, str], tuple[SentenceTransformer, Precision]] = {}
 _LOADED_LOCK = threading.Lock()
 
 
@@ -119,7 +129,8 @@ def _read_json(path: Path) -> Any:
 
 
 class Embedder:
-    """A sentence-transformers model on the CPU, loaded on first use (thread-safe).
+    """A sentence-transformers model, loaded on first use (thread-safe), on the CPU or a CUDA
+    GPU (see the module docstring).
 
     `precision` is "auto" (bfloat16 where the CPU computes it natively, else float32; see the
     module docstring), "fp32" or "bf16". The precision in use is known once the model loads.
@@ -162,15 +173,21 @@ class Embedder:
         with self._lock:
             if self._model is None:
                 preload_torch_library()  # before anything imports torch: see its docstring
-                wanted = resolve_precision(self.requested_precision)
+                device = resolve_device()
+                wanted = resolve_precision(self.requested_precision, device=device)
                 with _LOADED_LOCK:
-                    key = (self.path, wanted)
+                    key = (self.path, wanted, device)
                     if key not in _LOADED:
-                        _LOADED[key] = self._load(wanted)
+                        _LOADED[key] = self._load(wanted, device)
                     self._model, self._precision = _LOADED[key]
             return self._model
 
-    def _load(self, wanted: Precision) -> tuple[SentenceTransformer, Precision]:
+    @property
+    def device(self) -> str:
+        """Where the model runs: "cpu" or "cuda"; loads the model."""
+        return str(self.load().device.type)
+
+    def _load(self, wanted: Precision, device: str) -> tuple[SentenceTransformer, Precision]:
         check_model_dir(self.path)
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -191,10 +208,12 @@ class Embedder:
             )
         except Exception as exc:  # the library raises many kinds; all mean "cannot use this"
             raise ModelError(f"Cannot load the model at {self.path}: {exc}") from exc
+        model.eval()  # encode() does this on every call; the fast path for queries does not
+        if device != "cpu":
+            _moved_if_it_works(model, device)
         precision: Precision = "fp32"
         if wanted == "bf16" and _runs_in_bfloat16(model):
             precision = "bf16"
-        model.eval()  # encode() does this on every call; the fast path for queries does not
         return model, precision
 
     @property
@@ -284,6 +303,9 @@ class Embedder:
     def batch_threads(self, texts: Sequence[str]) -> Iterator[None]:
         """Run one batch of `texts` through the model on the thread count that ThreadChooser
         finds fastest, and time it. For code that calls the model itself (embed/sentences.py)."""
+        if self._model is not None and self._model.device.type != "cpu":
+            yield  # on a GPU the CPU's threads do not decide the pace
+            return
         threads = self._threads.next()
         started = time.perf_counter()
         with torch_threads(threads):
@@ -378,10 +400,12 @@ class Embedder:
 
         dtype = next((p.dtype for m in after for p in m.parameters()), torch.float32)
         with torch.inference_mode():
-            features = {"sentence_embedding": torch.from_numpy(pooled).to(dtype)}
+            vectors = torch.from_numpy(pooled).to(device=model.device, dtype=dtype)
+            features = {"sentence_embedding": vectors}
             for module in after:
                 features = module(features)
-            return np.asarray(features["sentence_embedding"].float().numpy(), dtype=np.float32)
+            out = features["sentence_embedding"].float().cpu().numpy()
+            return np.asarray(out, dtype=np.float32)
 
     def read_query(self, text: str) -> tuple[Vectors, Vectors, list[tuple[int, int]]]:
         """A query's vector (1 x d, normalised) and its token vectors with their spans (as
@@ -397,14 +421,14 @@ class Embedder:
         model = self.load()
         prepare = getattr(model, "preprocess", None) or model.tokenize
         with torch_threads(1), torch.inference_mode():
-            features = model(prepare([text]))
+            features = model(_on_device(prepare([text]), model))
         length = int(features["attention_mask"][0].sum())
-        tokens = features["token_embeddings"][0][:length].float().numpy()
+        tokens = features["token_embeddings"][0][:length].float().cpu().numpy()
         [spans] = model.tokenizer(
             [text], return_offsets_mapping=True, truncation=True, max_length=self.max_tokens
         )["offset_mapping"]
         spans = [(int(start), int(end)) for start, end in spans]
-        vector = normalised(np.asarray(features["sentence_embedding"].float().numpy()))
+        vector = normalised(np.asarray(features["sentence_embedding"].float().cpu().numpy()))
         return (vector, *real_tokens(tokens, spans))
 
     def token_vectors(self, texts: Sequence[str]) -> list[tuple[Vectors, list[tuple[int, int]]]]:
@@ -423,9 +447,16 @@ def _forward(model: SentenceTransformer, texts: Sequence[str]) -> Vectors:
 
     prepare = getattr(model, "preprocess", None) or model.tokenize
     with torch.inference_mode():
-        features = prepare(list(texts))
+        features = _on_device(prepare(list(texts)), model)
         embeddings = model(features)["sentence_embedding"]
-        return np.asarray(embeddings.float().numpy(), dtype=np.float32)
+        return np.asarray(embeddings.float().cpu().numpy(), dtype=np.float32)
+
+
+def _on_device(features: dict[str, Any], model: SentenceTransformer) -> dict[str, Any]:
+    """The tokenizer's tensors where the model is (a no-op on the CPU)."""
+    if model.device.type == "cpu":
+        return features
+    return {k: v.to(model.device) if hasattr(v, "to") else v for k, v in features.items()}
 
 
 def _checked_precision(value: str, where: str) -> str:
@@ -434,16 +465,38 @@ def _checked_precision(value: str, where: str) -> str:
     return value
 
 
-def resolve_precision(requested: str = "auto") -> Precision:
+def resolve_precision(requested: str = "auto", *, device: str = "cpu") -> Precision:
     """The precision to run in. "auto" asks $STORYLENS_PRECISION, then the CPU: bfloat16 only
-    where it has AMX or AVX512_BF16 and torch can use them (emulated bfloat16 is slower)."""
+    where it has AMX or AVX512_BF16 and torch can use them (emulated bfloat16 is slower). On a
+    GPU "auto" is float32: bfloat16 there has not been measured against float32's rankings."""
     if requested == "auto":
         requested = _checked_precision(
             os.environ.get(PRECISION_ENV, "").strip().lower() or "auto", PRECISION_ENV
         )
     if requested == "auto":
-        return "bf16" if cpu_has_native_bfloat16() else "fp32"
+        return "bf16" if device == "cpu" and cpu_has_native_bfloat16() else "fp32"
     return "bf16" if requested == "bf16" else "fp32"
+
+
+def resolve_device(requested: str = "auto") -> str:
+    """Where to run the model: "auto" asks $STORYLENS_DEVICE, then torch: a CUDA GPU where
+    torch can use one, else the CPU. "cuda" asked for where there is none is an error."""
+    if requested == "auto":
+        requested = os.environ.get(DEVICE_ENV, "").strip().lower() or "auto"
+    if requested not in DEVICES:
+        raise ModelError(f"Unknown {DEVICE_ENV} {requested!r}: choose one of {', '.join(DEVICES)}.")
+    if requested == "cpu":
+        return "cpu"
+    import torch
+
+    usable = torch.cuda.is_available()
+    if requested == "cuda" and not usable:
+        why = "finds no GPU" if torch.version.cuda else "was built without CUDA"
+        raise ModelError(
+            f"No CUDA GPU to run the model on: this torch ({torch.__version__}) {why}. "
+            f"Unset {DEVICE_ENV} or set it to cpu."
+        )
+    return "cuda" if usable else "cpu"
 
 
 def cpu_has_native_bfloat16() -> bool:
@@ -457,6 +510,32 @@ def cpu_has_native_bfloat16() -> bool:
         return hardware and bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
     except (AttributeError, RuntimeError):
         return False
+
+
+def _moved_if_it_works(model: SentenceTransformer, device: str) -> None:
+    """Move the model to `device` and read a probe text there as a build does (token vectors
+    included); if anything fails, move it back to the CPU and say why, once."""
+    import torch
+
+    try:
+        model.to(device)
+        with torch.inference_mode():
+            out = model.encode(
+                ["A quick check."],
+                output_value=None,
+                convert_to_numpy=False,
+                show_progress_bar=False,
+            )
+        probe = out[0]["sentence_embedding"].float().cpu().numpy()  # type: ignore[index]
+        if np.isfinite(probe).all() and float(np.abs(probe).sum()) > 0:
+            return
+        reason = "its vectors came out empty or not finite"
+    except (RuntimeError, TypeError, ValueError, AssertionError) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    model.to("cpu")
+    logging.getLogger(__name__).warning(
+        "The model could not run on %s (%s); it runs on the CPU.", device, reason
+    )
 
 
 def _runs_in_bfloat16(model: SentenceTransformer) -> bool:

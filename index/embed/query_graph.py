@@ -249,11 +249,11 @@ def _remove_abandoned(root: Path) -> None:
 
 
 def _float32_copy(model: SentenceTransformer) -> SentenceTransformer:
-    """A private float32 copy: tracing must not touch the model that builds and searches may
-    be running in other threads meanwhile."""
+    """A private float32 copy on the CPU: tracing must not touch the model that builds and
+    searches may be running in other threads meanwhile, and queries are read on the CPU."""
     import copy
 
-    return copy.deepcopy(model).float()
+    return copy.deepcopy(model).to("cpu").float()
 
 
 def _prepare(model: SentenceTransformer, texts: list[str]) -> dict[str, Any]:
