@@ -134,16 +134,33 @@ def first_relevant_rank(indexed: Indexed, query: int, passage_ids: Sequence[int]
 
 
 def metrics(indexed: Indexed, ranks: dict[int, list[int]]) -> dict[str, float]:
-    n = len(ranks)
-    out = {"R@1": 0.0, "R@10": 0.0, "MRR@10": 0.0, "Hit@1": 0.0, "Hit@10": 0.0}
+    return {k: float(np.mean(v)) if v else 0.0 for k, v in per_query(indexed, ranks).items()}
+
+
+def per_query(indexed: Indexed, ranks: dict[int, list[int]]) -> dict[str, list[float]]:
+    """Each metric's value for each query, in the order of `ranks` (metrics() is their mean)."""
+    out: dict[str, list[float]] = {k: [] for k in ("R@1", "R@10", "MRR@10", "Hit@1", "Hit@10")}
     for query, found in ranks.items():
         total = 1 if indexed.marker_passages is not None else len(indexed.data.relevant[query])
-        out["R@1"] += sum(r <= 1 for r in found) / total
-        out["R@10"] += sum(r <= DEPTH for r in found) / total
-        out["MRR@10"] += 1 / found[0] if found else 0.0
-        out["Hit@1"] += bool(found and found[0] == 1)
-        out["Hit@10"] += bool(found)
-    return {k: v / max(n, 1) for k, v in out.items()}
+        out["R@1"].append(sum(r <= 1 for r in found) / total)
+        out["R@10"].append(sum(r <= DEPTH for r in found) / total)
+        out["MRR@10"].append(1 / found[0] if found else 0.0)
+        out["Hit@1"].append(float(bool(found and found[0] == 1)))
+        out["Hit@10"].append(float(bool(found)))
+    return out
+
+
+def paired_interval(
+    a: Sequence[float], b: Sequence[float], resamples: int = 5000
+) -> tuple[float, float]:
+    """A 95% interval for mean(a - b) over the same queries (paired bootstrap, fixed seed):
+    on a few dozen queries a gap of a few points can be one query's luck, and this says so."""
+    diff = np.asarray(a, dtype=np.float64) - np.asarray(b, dtype=np.float64)
+    if len(diff) == 0:
+        return math.nan, math.nan
+    draws = np.random.default_rng(0).integers(0, len(diff), size=(resamples, len(diff)))
+    low, high = np.percentile(diff[draws].mean(axis=1), [2.5, 97.5])
+    return float(low), float(high)
 
 
 def candidates_of(
@@ -268,6 +285,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     embedder = Embedder()
     shipped = SearchSettings()
     table: list[tuple[str, str, dict[str, float]]] = []
+    each_query: dict[tuple[str, str], dict[str, list[float]]] = {}
     misses: list[str] = []
     honesty: list[str] = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -309,10 +327,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                     x, found_by_mode[method.mode], method.mode, method.settings
                 )
                 table.append((x.data.name, method.label, result))
+                each_query[x.data.name, method.label] = per_query(x, ranks)
                 if method.label == "hybrid":
                     misses.extend(_misses(x, ranks))
                     honesty.append(relevance_honesty(x, found_by_mode["hybrid"], shipped))
-        print_table(table, indexed, halves)
+        print_table(table, indexed, halves, each_query)
         print_honesty(honesty)
         if misses:
             print("\nHybrid misses at rank 1 (seed set; public sets: first five each):")
@@ -427,6 +446,7 @@ def print_table(
     table: Sequence[tuple[str, str, dict[str, float]]],
     indexed: Sequence[Indexed],
     halves: dict[str, tuple[list[int], list[int]]],
+    each_query: dict[tuple[str, str], dict[str, list[float]]],
 ) -> None:
     keys = ["R@1", "R@10", "MRR@10", "Hit@1", "Hit@10"]
     print(f"| set (test queries) | method | {' | '.join(keys)} |")
@@ -438,16 +458,20 @@ def print_table(
     for name, label, result in table:
         cells = " | ".join(f"{result[k]:.3f}" for k in keys)
         print(f"| {name} ({sizes[name]}) | {label} | {cells} |")
-    print("\nhybrid minus the best single method on each metric (negative: fusion lost):")
+    print(
+        "\nhybrid minus the best single method on each metric (negative: fusion lost), with a "
+        "95% interval from a paired bootstrap over the queries:"
+    )
     for name in sizes:
         rows = {label: result for set_name, label, result in table if set_name == name}
-        single = [rows[label] for label in SINGLE_METHODS if label in rows]
+        single = [label for label in SINGLE_METHODS if label in rows]
         if "hybrid" not in rows or not single:
             continue
-        gaps = [
-            f"{k} {rows['hybrid'][k] - max(r[k] for r in single):+.3f}"
-            for k in ("R@1", "R@10", "MRR@10")
-        ]
+        gaps = []
+        for k in ("R@1", "R@10", "MRR@10"):
+            best = max(single, key=lambda label: rows[label][k])
+            low, high = paired_interval(each_query[name, "hybrid"][k], each_query[name, best][k])
+            gaps.append(f"{k} {rows['hybrid'][k] - rows[best][k]:+.3f} [{low:+.3f}, {high:+.3f}]")
         print(f"  {name}: {', '.join(gaps)}")
 
 
