@@ -4,6 +4,7 @@ be used (damaged, of another version of the model) is never used."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import shutil
@@ -54,6 +55,12 @@ def test_a_query_reads_as_in_torch(embedder: Embedder, in_torch: Embedder, query
     assert _cosine(embedder.encode([query]), in_torch.encode([query])) > 0.9999
 
 
+# Two float32 implementations differ in the last bits of each cosine (1e-4 at most, above), and
+# token match standardises its scores over the passages it reads, so two passages whose scores
+# are this close (in those standardised units) may trade places between them; nothing else may.
+NEAR_TIE = 0.01
+
+
 def test_search_answers_as_with_torch(
     seed_index: Path, embedder: Embedder, in_torch: Embedder
 ) -> None:
@@ -62,9 +69,29 @@ def test_search_answers_as_with_torch(
         Library.open(seed_index, embedder=in_torch) as slow,
     ):
         for query in [*QUERIES, '"estranged father" backstage', "x" * 3000]:
-            assert [h.passage.id for h in fast.search(query, k=10)] == [
-                h.passage.id for h in slow.search(query, k=10)
-            ]
+            by_export = {h.passage.id: h.score for h in fast.search(query, k=20)}
+            by_torch = {h.passage.id: h.score for h in slow.search(query, k=20)}
+            assert _differences_beyond_near_ties(by_export, by_torch) == [], query
+
+
+def _differences_beyond_near_ties(
+    by_export: dict[int, float], by_torch: dict[int, float], depth: int = 10
+) -> list[tuple[int, ...]]:
+    """Where the two top tens differ other than by near ties: a passage in one top ten that
+    the other ranks clearly below its tenth, or two passages in opposite order by a clear gap
+    in both."""
+    found: list[tuple[int, ...]] = []
+    top = {"export": list(by_export)[:depth], "torch": list(by_torch)[:depth]}
+    for mine, other, scores in (("export", "torch", by_torch), ("torch", "export", by_export)):
+        for passage in set(top[mine]) - set(top[other]):
+            if passage not in scores or scores[top[other][-1]] - scores[passage] >= NEAR_TIE:
+                found.append((passage,))
+    both = [p for p in top["export"] if p in top["torch"]]
+    for a, b in itertools.combinations(both, 2):  # a above b by the export
+        swapped = top["torch"].index(a) > top["torch"].index(b)
+        if swapped and min(by_export[a] - by_export[b], by_torch[b] - by_torch[a]) >= NEAR_TIE:
+            found.append((a, b))
+    return found
 
 
 def test_a_new_process_searches_by_meaning_without_torch(seed_index: Path, tmp_path: Path) -> None:
