@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from index.build.builder import build_index
 from index.embed.model import Embedder
-from index.embed.sentences import embed_with_sentences, pool_sentences
+from index.embed.sentences import by_length, embed_with_sentences, pool_sentences
 from index.search.library import Library
 from index.store.sentences import (
     SENTENCES_NAME,
@@ -31,6 +31,17 @@ def test_sentence_ids_map_back_to_their_passage(passage_id: int, count: int) -> 
 
 def test_a_passage_keeps_at_most_slots_sentence_vectors() -> None:
     assert len(sentence_ids(3, SLOTS + 5)) == SLOTS
+
+
+def test_batches_are_filled_by_the_model_s_tokens_not_by_characters(
+    fake_embedder: Embedder,
+) -> None:
+    """Long words are few tokens and punctuation many: sorted by characters, a batch would pad
+    the short texts to the long ones."""
+    texts = ["Unquestionably, incomprehensibly.", "A, b, c; d! e? f.", "Yes.", "x " * 200]
+    order = by_length(fake_embedder, texts)
+    assert order == [3, 1, 0, 2]  # 64 (capped), 14, 6 and 4 tokens with [CLS] and [SEP]
+    assert [len(texts[i]) for i in order] != sorted(map(len, texts), reverse=True)
 
 
 def test_pooling_averages_the_tokens_inside_each_sentence() -> None:
