@@ -146,7 +146,7 @@ def test_thread_chooser_measures_both_then_keeps_the_faster() -> None:
 
     from index.embed.threads import ThreadChooser
 
-    chooser = ThreadChooser(4, trials=2, recheck=3)
+    chooser = ThreadChooser(4, trials=2, warmup=0, recheck=3)
     seconds_per_char = {4: 2e-6, 1: 1e-6}  # one thread is faster here, as on a busy machine
     tried = []
     for _ in range(4):
@@ -159,6 +159,32 @@ def test_thread_chooser_measures_both_then_keeps_the_faster() -> None:
     for _ in range(3):
         chooser.record(1, 1000, time.perf_counter() - 1e-3)
     assert chooser.next() == 4  # after `recheck` batches it measures again
+
+
+def test_thread_chooser_on_all_cores_measures_again_when_the_machine_slows_it() -> None:
+    import time
+
+    from index.embed.threads import ThreadChooser
+
+    def run(chooser: ThreadChooser, seconds_per_char: dict[int, float]) -> int:
+        threads = chooser.next()
+        chooser.record(threads, 1000, time.perf_counter() - 1000 * seconds_per_char[threads])
+        return threads
+
+    idle = {2: 1e-6, 1: 2e-6}  # all cores twice as fast, as on an idle machine
+    busy = {2: 3.4e-6, 1: 2e-6}  # then another program takes a core
+    chooser = ThreadChooser(2, trials=1, recheck_all_cores=10)
+    assert run(chooser, {2: 1e-4}) == 2  # the first batch, slow as a fresh model's: not a trial
+    assert sorted(run(chooser, idle) for _ in range(2)) == [1, 2]  # one trial each
+    assert chooser.choice == 2
+    assert [run(chooser, idle) for _ in range(9)] == [2] * 9  # a steady pace: no trials
+    assert run(chooser, idle) == 2
+    # ... until recheck_all_cores batches have passed: both measured again
+    assert sorted(run(chooser, idle) for _ in range(2)) == [1, 2]
+    assert [run(chooser, idle) for _ in range(3)] == [2, 2, 2]
+    assert run(chooser, busy) == 2  # a batch at under half the recent pace
+    assert sorted(run(chooser, busy) for _ in range(2)) == [1, 2]  # measured again at once
+    assert chooser.choice == 1
 
 
 def test_one_core_has_nothing_to_choose() -> None:
