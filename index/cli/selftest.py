@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
+import numpy as np
+
 from index.build.builder import build_index
 from index.cli.selftest_formats import check_formats
 from index.embed.model import Embedder
@@ -36,6 +38,8 @@ PARAPHRASE_WORDS = "estranged father"
 # Two stories that both end a performance with a bow to applause.
 BOW_QUERY = "she takes her bow while the audience applauds"
 BOW_STORIES = ("Camilla Roche", "Sofia Kalejs")
+# A build on a faster path than float32 must keep this share of float32's top ten on average.
+RANKING_OVERLAP = 0.98
 
 
 class SelfTestFailed(AssertionError):
@@ -76,6 +80,7 @@ def run_self_test(
             ("model", _check_model),
             ("index", _check_index),
             ("queries", _check_queries),
+            ("ranking", _check_ranking),
             ("search", _check_search),
             ("compare", _check_compare),
             ("formats", lambda c: check_formats(c.index_dir.parent / "formats")),
@@ -169,6 +174,41 @@ def _check_queries(context: Context) -> str:
     graph.read_query(PARAPHRASE)
     took = (time.perf_counter() - began) * 1000
     return f"on ONNX Runtime (exported or found in {made:.1f} s), {took:.0f} ms a query"
+
+
+def _check_ranking(context: Context) -> str:
+    """Where the build ran faster than float32 (bfloat16), it must still rank as float32 does:
+    every sentence of the sample stories embedded both ways, each sentence's opening words as
+    a query (read as a search reads it), and each query's ten nearest sentences compared. The
+    bar is the indexing-speed issue's: on average 98% of float32's ten."""
+    embedder = context.embedder
+    if embedder.precision == "fp32":
+        return "the build ran in float32: it is the reference"
+    library = _library(context)
+    sentences = [
+        passage.text[start - passage.start : end - passage.start]
+        for story in library.stories()
+        for passage in library.passages(story.id)
+        for start, end in passage.sentences
+    ]
+    queries = [" ".join(text.split()[:8]) for text in sentences]
+    reference = Embedder(embedder.path, precision="fp32", query_graph=False)
+    ours = embedder.encode(sentences) @ embedder.encode_queries(queries).T
+    theirs = reference.encode(sentences) @ reference.encode(queries).T
+    depth = min(10, len(sentences))
+    overlaps = [
+        len(set(np.argsort(-ours[:, q])[:depth]) & set(np.argsort(-theirs[:, q])[:depth])) / depth
+        for q in range(len(queries))
+    ]
+    overlap = float(np.mean(overlaps))
+    if overlap < RANKING_OVERLAP:
+        raise SelfTestFailed(
+            f"{embedder.precision} kept {overlap:.3f} of float32's top ten, under {RANKING_OVERLAP}"
+        )
+    return (
+        f"{embedder.precision} keeps {overlap:.3f} of float32's top ten "
+        f"({len(queries)} queries over {len(sentences)} sentences)"
+    )
 
 
 def _check_search(context: Context) -> str:
