@@ -548,6 +548,7 @@ def _embed(
             embedder,
             [texts[row] for row in chunk],
             [spans[row] for row in chunk],
+            token_counts=[passages[row][1].token_count for row in chunk],
             cancel=cancel,
             on_batch=batch_done,
             on_embedded=functools.partial(embedded, chunk),

@@ -57,6 +57,7 @@ class RayEmbedding:
         texts: Sequence[str],
         sentence_spans: Sequence[Sequence[Span]],
         *,
+        token_counts: Sequence[int] | None = None,
         cancel: threading.Event | None = None,
         on_batch: Callable[[int], None] | None = None,
         on_embedded: Embedded | None = None,
@@ -75,9 +76,10 @@ class RayEmbedding:
         context = ray.data.DataContext.get_current()  # ray.data: imported by _connected
         context.enable_progress_bars = False
         context.verbose_stats_logs = False
+        counts = token_counts or [embedder.tokens.count(text) for text in texts]
         items = [
-            {"row": row, "text": text, "spans": json.dumps([list(s) for s in spans])}
-            for row, (text, spans) in enumerate(zip(texts, sentence_spans, strict=True))
+            {"row": row, "text": text, "spans": json.dumps([list(s) for s in spans]), "count": n}
+            for row, (text, spans, n) in enumerate(zip(texts, sentence_spans, counts, strict=True))
         ]
         dataset = ray.data.from_items(items, override_num_blocks=max(1, workers * 4))
         results = dataset.map_batches(
@@ -126,7 +128,11 @@ class _PassageEmbedder:
                 tokens[row] = its_tokens
 
         vectors, sentences = embed_with_sentences(
-            self._embedder, texts, spans, on_embedded=keep_tokens
+            self._embedder,
+            texts,
+            spans,
+            token_counts=[int(count) for count in batch["count"]],
+            on_embedded=keep_tokens,
         )
         return {
             "row": np.asarray(batch["row"], dtype=np.int64),

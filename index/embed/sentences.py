@@ -29,6 +29,7 @@ def embed_with_sentences(
     texts: Sequence[str],
     sentence_spans: Sequence[Sequence[Span]],
     *,
+    token_counts: Sequence[int] | None = None,
     cancel: threading.Event | None = None,
     on_batch: Callable[[int], None] | None = None,
     on_embedded: Callable[[list[int], Vectors, list[Vectors], list[Vectors]], None] | None = None,
@@ -40,11 +41,13 @@ def embed_with_sentences(
     After each batch, `on_batch(its size)` and `on_embedded(its indices, their passage
     vectors, their sentence vectors, their token vectors)`: each token's vector in context,
     special tokens left out, unit length (what token match compares, index/store/tokens.py).
+    `token_counts[i]`, where given, is `texts[i]`'s length in the model's tokens (a build has
+    it from cutting the passages), so the texts are not tokenized once more to batch them.
     """
     dimension = embedder.dimension
     passages = np.empty((len(texts), dimension), dtype=np.float32)
     sentences: list[Vectors] = [np.empty((0, dimension), dtype=np.float32)] * len(texts)
-    order = by_length(embedder, texts)
+    order = by_length(embedder, texts, token_counts)
     for first in range(0, len(order), embedder.batch_size):
         if cancel is not None and cancel.is_set():
             raise BuildCancelled
@@ -78,14 +81,16 @@ def embed_with_sentences(
     return passages, sentences
 
 
-def by_length(embedder: Embedder, texts: Sequence[str]) -> list[int]:
+def by_length(
+    embedder: Embedder, texts: Sequence[str], token_counts: Sequence[int] | None = None
+) -> list[int]:
     """The texts' indices, longest first in the model's tokens (as far as it reads them), so
     that each batch pads its texts to about the same length. Characters are a poor proxy: cut
     into batches of 64, texts sorted by characters carried 1.6 times the padding tokens of the
-    same texts sorted by tokens (benchmarks/README.md, run W)."""
+    same texts sorted by tokens (benchmarks/README.md, run W). Counted here unless given."""
     tokens = embedder.tokens
-    limit = tokens.max_tokens
-    lengths = [min(tokens.count(text), limit) for text in texts]
+    counts = token_counts if token_counts is not None else [tokens.count(t) for t in texts]
+    lengths = [min(count, tokens.max_tokens) for count in counts]
     return sorted(range(len(texts)), key=lambda i: lengths[i], reverse=True)
 
 

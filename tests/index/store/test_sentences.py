@@ -42,6 +42,9 @@ def test_batches_are_filled_by_the_model_s_tokens_not_by_characters(
     order = by_length(fake_embedder, texts)
     assert order == [3, 1, 0, 2]  # 64 (capped), 14, 6 and 4 tokens with [CLS] and [SEP]
     assert [len(texts[i]) for i in order] != sorted(map(len, texts), reverse=True)
+    # A build has the counts from cutting its passages: they are used, not counted again.
+    assert by_length(fake_embedder, texts, [6, 14, 4, 202]) == order
+    assert by_length(fake_embedder, texts, [1, 2, 300, 4]) == [2, 3, 1, 0]
 
 
 def test_pooling_averages_the_tokens_inside_each_sentence() -> None:
