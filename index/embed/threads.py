@@ -90,12 +90,13 @@ class ThreadChooser:
                 self._since_choice = 0
             return
         self._since_choice += 1
+        all_cores = self.choice == self.candidates[0]
         slowed = (
-            self.choice == self.candidates[0]
+            all_cores
             and len(self._recent) >= 2
             and rate < self.slowdown * float(np.median(self._recent))
         )
         self._recent = [*self._recent[-7:], rate]
-        every = self.recheck_all_cores if self.choice == self.candidates[0] else self.recheck
+        every = self.recheck_all_cores if all_cores else self.recheck
         if slowed or self._since_choice >= every:  # conditions changed, or may have
             self._rates = {n: [] for n in self.candidates}
