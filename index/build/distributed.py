@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
-from index.embed.sentences import embed_with_sentences
+from index.embed.sentences import by_length, embed_with_sentences
 from index.errors import BuildCancelled, StorylensError
 
 if TYPE_CHECKING:
@@ -77,9 +77,17 @@ class RayEmbedding:
         context.enable_progress_bars = False
         context.verbose_stats_logs = False
         counts = token_counts or [embedder.tokens.count(text) for text in texts]
+        # Longest first, as a local build batches them, so each worker's batch of
+        # embedder.batch_size pads its texts to about one length (not to the longest of 64
+        # passages in story order).
         items = [
-            {"row": row, "text": text, "spans": json.dumps([list(s) for s in spans]), "count": n}
-            for row, (text, spans, n) in enumerate(zip(texts, sentence_spans, counts, strict=True))
+            {
+                "row": row,
+                "text": texts[row],
+                "spans": json.dumps([list(s) for s in sentence_spans[row]]),
+                "count": counts[row],
+            }
+            for row in by_length(embedder, texts, counts)
         ]
         dataset = ray.data.from_items(items, override_num_blocks=max(1, workers * 4))
         results = dataset.map_batches(
