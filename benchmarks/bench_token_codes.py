@@ -1,6 +1,6 @@
 """How many bytes a stored token vector needs: token match's ranking with each way of coding them.
 
-    python benchmarks/bench_token_codes.py [--sets cosmosqa,odyssey,iliad,fables,proverbs]
+    python benchmarks/bench_token_codes.py [--sets cosmosqa,odyssey,iliad,fables,proverbs,seeds]
         [--bigbench SDIST] [--work DIR] [--codes exact,pq128,pq64,mixed96/32]
         [--seeds 20241202,1,2]
 
@@ -14,13 +14,22 @@ Codings: `exact` (float16, 768 bytes a token); `pqM`: a product quantizer of M s
 4 bits (M/2 bytes a token; Storylens stores pq128), trained as a build trains it, once per seed
 (the ranking moves with the seed: compare against pq128's spread); `mixedC/F`: content-word
 tokens in pqC and stopword and punctuation tokens in pqF (the query's split, token_match.py),
-its bytes the mean over the set's tokens. Every quantizer is trained on 32,000 tokens drawn
-evenly (PQ_TRAIN_TOKENS), as a build's is.
+its bytes the mean over the set's tokens (`mixed96/2x8`: the rest in 2 sub-vectors of 8 bits);
+`f:DESCRIPTION`: any FAISS codec by its factory string, commas written as semicolons
+(`f:PCA128;PQ64x4`, `f:PQ32x8`). Every quantizer is trained on 32,000 tokens drawn evenly
+(PQ_TRAIN_TOKENS), as a build's is.
+
+Fewer tokens instead of fewer bytes a token: a coding followed by `@` and steps joined by `+`
+keeps only some of each passage's tokens before coding them (the query is read whole):
+`@content` its content words' tokens, `@wordlike` every token of a word (punctuation left out),
+`@poolF` its tokens clustered (Ward) into 1/F as many and each cluster's mean kept (token
+pooling, Clavie et al., 2024). `pq128@wordlike+pool2` does both in that order.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import statistics
 import sys
@@ -37,7 +46,15 @@ import numpy as np
 import numpy.typing as npt
 
 from benchmarks.eval import run
-from benchmarks.eval.datasets import TASKS, EvalSet, ensure_tasks, load, split, translation_set
+from benchmarks.eval.datasets import (
+    TASKS,
+    EvalSet,
+    ensure_tasks,
+    load,
+    seed_set,
+    split,
+    translation_set,
+)
 from index import Embedder
 from index.embed.outputs import real_tokens
 from index.search.fusion import SearchSettings
@@ -56,6 +73,46 @@ class ExactTokens:
     counts: list[int]
     vectors: Vectors
     content: npt.NDArray[np.bool_]  # per token: part of a content word
+    wordlike: npt.NDArray[
+        np.bool_
+    ]  # per token: part of a word (letters or digits), not punctuation
+
+    def kept(self, keep: npt.NDArray[np.bool_]) -> ExactTokens:
+        """These tokens without those `keep` leaves out (a passage may keep none)."""
+        ends = np.cumsum(self.counts)
+        counts = [int(keep[end - n : end].sum()) for end, n in zip(ends, self.counts, strict=True)]
+        return ExactTokens(
+            self.ids, counts, self.vectors[keep], self.content[keep], self.wordlike[keep]
+        )
+
+
+def pooled_tokens(exact: ExactTokens, factor: float) -> ExactTokens:
+    """Each passage's token vectors clustered (Ward, hierarchical) into len/factor groups and
+    each group's mean kept, unit length: token pooling (Clavie et al., 2024)."""
+    from scipy.cluster.hierarchy import fcluster, linkage
+
+    counts: list[int] = []
+    parts: list[Vectors] = []
+    content: list[npt.NDArray[np.bool_]] = []
+    start = 0
+    for count in exact.counts:
+        vectors = exact.vectors[start : start + count]
+        flags = exact.content[start : start + count]
+        start += count
+        groups = max(1, math.ceil(count / factor))
+        if count <= 2 or groups >= count:
+            parts.append(vectors)
+            content.append(flags)
+            counts.append(count)
+            continue
+        labels = fcluster(linkage(vectors, method="ward"), t=groups, criterion="maxclust")
+        kept = np.stack([vectors[labels == g].mean(axis=0) for g in np.unique(labels)])
+        kept /= np.maximum(np.linalg.norm(kept, axis=1, keepdims=True), 1e-12)
+        parts.append(kept.astype(np.float32))
+        content.append(np.asarray([flags[labels == g].any() for g in np.unique(labels)]))
+        counts.append(len(kept))
+    flags_all = np.concatenate(content)
+    return ExactTokens(exact.ids, counts, np.concatenate(parts), flags_all, flags_all)
 
 
 def exact_tokens(indexed: run.Indexed, embedder: Embedder, cache: Path) -> ExactTokens:
@@ -66,6 +123,7 @@ def exact_tokens(indexed: run.Indexed, embedder: Embedder, cache: Path) -> Exact
                 saved["counts"].tolist(),
                 saved["vectors"].astype(np.float32),
                 saved["content"],
+                saved["wordlike"],
             )
     library = indexed.library
     texts = {p.id: p.text for s in library.stories() for p in library.passages(s.id)}
@@ -73,6 +131,7 @@ def exact_tokens(indexed: run.Indexed, embedder: Embedder, cache: Path) -> Exact
     counts: list[int] = []
     parts: list[npt.NDArray[np.float16]] = []
     content: list[npt.NDArray[np.bool_]] = []
+    wordlike: list[npt.NDArray[np.bool_]] = []
     for first in range(0, len(ids), 32):  # as the build's forward pass (Embedder.token_vectors
         batch = ids[first : first + 32]  # would read a short last batch on the query export)
         for pid, out in zip(batch, embedder.forward_tokens([texts[p] for p in batch]), strict=True):
@@ -80,15 +139,21 @@ def exact_tokens(indexed: run.Indexed, embedder: Embedder, cache: Path) -> Exact
             parts.append(vectors.astype(np.float16))
             counts.append(len(vectors))
             content.append(content_tokens(texts[pid], spans))
-    kept, flags = np.concatenate(parts), np.concatenate(content)
+            wordlike.append(
+                np.asarray(
+                    [any(c.isalnum() for c in texts[pid][a:b]) for a, b in spans], dtype=bool
+                )
+            )
+    kept, flags, words = np.concatenate(parts), np.concatenate(content), np.concatenate(wordlike)
     np.savez(
         cache,
         ids=np.asarray(ids),
         counts=np.asarray(counts),
         vectors=kept,
         content=flags,
+        wordlike=words,
     )
-    return ExactTokens(ids, counts, kept.astype(np.float32), flags)
+    return ExactTokens(ids, counts, kept.astype(np.float32), flags, words)
 
 
 class MixedCodec:
@@ -119,10 +184,37 @@ class MixedCodec:
         return vectors
 
 
-def product_quantizer(sample: Vectors, subvectors: int, seed: int) -> TokenCodec:
+class FactoryCodec:
+    """Any FAISS standalone codec by its factory string (a PCA before a quantizer, 8-bit
+    codes, residual quantizers), decoded vectors put back to unit length."""
+
+    def __init__(self, description: str, sample: Vectors, seed: int) -> None:
+        import faiss
+
+        self._index = faiss.index_factory(sample.shape[1], description, faiss.METRIC_INNER_PRODUCT)
+        inner = faiss.downcast_index(self._index)
+        if isinstance(inner, faiss.IndexPreTransform):
+            inner = faiss.downcast_index(inner.index)
+        if isinstance(inner, faiss.IndexPQ):
+            inner.pq.cp.seed = seed
+        self._index.train(np.ascontiguousarray(sample))
+        self.dimension = sample.shape[1]
+        self.code_size = int(self._index.sa_code_size())
+
+    def encode(self, vectors: Vectors) -> npt.NDArray[np.uint8]:
+        codes: npt.NDArray[np.uint8] = self._index.sa_encode(np.ascontiguousarray(vectors))
+        return codes
+
+    def decode(self, codes: npt.NDArray[np.uint8]) -> Vectors:
+        vectors: Vectors = self._index.sa_decode(np.ascontiguousarray(codes))
+        vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+        return vectors
+
+
+def product_quantizer(sample: Vectors, subvectors: int, seed: int, bits: int = 4) -> TokenCodec:
     import faiss
 
-    index = faiss.IndexPQ(sample.shape[1], subvectors, 4, faiss.METRIC_INNER_PRODUCT)
+    index = faiss.IndexPQ(sample.shape[1], subvectors, bits, faiss.METRIC_INNER_PRODUCT)
     index.pq.cp.seed = seed
     index.train(np.ascontiguousarray(sample))
     return TokenCodec(index)
@@ -148,12 +240,21 @@ def coded(spec: str, seed: int, exact: ExactTokens) -> Coded:
         codec = TokenCodec.trained(sample, quantize=False)
     elif spec.startswith("pq"):
         codec = product_quantizer(sample, int(spec[2:]), seed)
+    elif spec.startswith("f:"):
+        codec = FactoryCodec(spec[2:].replace(";", ","), sample, seed)
     elif spec.startswith("mixed"):
-        wide, narrow = (int(m) for m in spec[5:].split("/"))
+        wide, narrow_spec = spec[5:].split("/")
+        narrow, _, bits = narrow_spec.partition("x")  # "2x8": 2 sub-vectors of 8 bits
         is_content = exact.content[drawn]
+        function_sample = vectors[~exact.content]
+        function_sample = function_sample[
+            np.linspace(
+                0, len(function_sample) - 1, min(len(function_sample), PQ_TRAIN_TOKENS)
+            ).astype(np.int64)
+        ]
         codec = MixedCodec(
-            product_quantizer(sample[is_content], wide, seed),
-            product_quantizer(sample[~is_content], narrow, seed),
+            product_quantizer(sample[is_content], int(wide), seed),
+            product_quantizer(function_sample, int(narrow), seed, int(bits or 4)),
         )
     else:
         raise SystemExit(f"Unknown coding {spec!r}: exact, pqM or mixedC/F.")
@@ -194,6 +295,8 @@ def evaluate_coded(
 def eval_set(name: str, folder: Path | None) -> EvalSet:
     if name in ("odyssey", "iliad"):
         return translation_set(name)
+    if name == "seeds":
+        return seed_set()
     if folder is None:
         raise SystemExit(f"The {name} set needs --bigbench.")
     return load(name, folder)  # type: ignore[arg-type]
@@ -226,11 +329,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         halves = split(len(data.queries))
         encoded = embedder.encode(data.queries)
         query_vectors: dict[int, object] = {q: encoded[q : q + 1] for q in range(len(data.queries))}
-        per_passage = float(np.mean(exact.counts))
         for spec in args.codes.split(","):
-            for seed in [0] if spec == "exact" else seeds:
-                coding = coded(spec, seed, exact)
-                tune, test = evaluate_coded(indexed, exact, coding, halves, query_vectors)
+            coding_spec, _, keep = spec.partition("@")
+            tokens = exact
+            for step in keep.split("+") if keep else []:
+                if step.startswith("pool"):
+                    started = time.perf_counter()
+                    tokens = pooled_tokens(tokens, float(step[4:]))
+                    print(
+                        f"  pooled by {step[4:]} in {time.perf_counter() - started:.1f} s",
+                        flush=True,
+                    )
+                else:
+                    tokens = tokens.kept(getattr(tokens, step))
+            per_passage = float(np.mean(tokens.counts))
+            for seed in [0] if coding_spec == "exact" else seeds:
+                coding = coded(coding_spec, seed, tokens)
+                tune, test = evaluate_coded(indexed, tokens, coding, halves, query_vectors)
                 summary.setdefault((name, spec), []).append((tune, test))
                 print(
                     f"{name:9} {spec:12} {seed:>9} {coding.bytes_per_token:12.1f} "

@@ -8,8 +8,9 @@ dimensions, 4 bits each) keeps 64 bytes a token, and a decoded vector is put bac
 length. 8-bit codes of as many bytes rank a little better but cost 16 times as much to train and
 to encode (a build would take half as long again); fewer bytes lost too much of what token
 match finds, with or without a learnt rotation, residuals against each word piece's mean, or
-fewer bytes for stopwords alone (measured: benchmarks/README.md, runs D and S;
-benchmarks/bench_token_codes.py). A library too small to train a quantizer on (fewer than
+fewer bytes for stopwords alone; so did keeping fewer vectors a passage (content words alone,
+or token pooling), or a PCA before the quantizer (measured: benchmarks/README.md, runs D, S and
+X; benchmarks/bench_token_codes.py). A library too small to train a quantizer on (fewer than
 PQ_MIN_TOKENS tokens) keeps float16, which is exact and small there.
 
     gen-NNNNNN/tokens.codec           the codec: a FAISS index used only to encode and decode
