@@ -183,6 +183,8 @@ def _compare_rankings(
     """Top-10 rankings of float32 naive vs Storylens (its precision): same passages, queries."""
     import numpy as np
 
+    from index.embed.agreement import top_overlap
+
     naive_vectors /= np.linalg.norm(naive_vectors, axis=1, keepdims=True)
     storylens_vectors = embedder.encode(result.paragraphs)  # same texts, in corpus order
     result.storylens_vectors = storylens_vectors
@@ -190,12 +192,7 @@ def _compare_rankings(
     queries = fixed_queries(result.paragraphs, RANKING_QUERIES)
     naive_q = np.asarray(naive_model.encode(queries, normalize_embeddings=True), np.float32)
     storylens_q = np.concatenate([embedder.encode([q]) for q in queries])
-    overlaps = []
-    for nq, sq in zip(naive_q, storylens_q, strict=True):
-        exact = set(np.argsort(-(naive_vectors @ nq))[:10].tolist())
-        ours = set(np.argsort(-(storylens_vectors @ sq))[:10].tolist())
-        overlaps.append(len(exact & ours) / 10)
-    result.overlap_at_10 = statistics.mean(overlaps)
+    result.overlap_at_10 = top_overlap(naive_q @ naive_vectors.T, storylens_q @ storylens_vectors.T)
 
 
 def measure_queries(

@@ -31,6 +31,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.bench_index import fixed_queries, seed_sentences, synthetic_picks
+from index.embed.agreement import top_overlap
 
 Embed = Callable[[list[str]], Any]  # texts -> their pooled vectors (a numpy array)
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
@@ -216,12 +217,7 @@ def main() -> None:
             parts[name].append(embed_all(paths[name], part))
             rates[name].append(len(part) / (time.perf_counter() - started))
     vectors = {name: np.concatenate(got) for name, got in parts.items()}
-    tops = {
-        name: np.argsort(-(embed_all(paths[name], queries, batch=1) @ vectors[name].T), axis=1)[
-            :, :10
-        ]
-        for name in paths
-    }
+    scores = {name: embed_all(paths[name], queries, batch=1) @ vectors[name].T for name in paths}
     reference = "torch fp32"
     naive = statistics.median(rates[reference])
     print(
@@ -230,9 +226,7 @@ def main() -> None:
     )
     print(f"{'path':32}{'passages/s':>12}{'x fp32':>8}{'top-10 overlap':>16}{'min cosine':>12}")
     for name in paths:
-        overlap = np.mean(
-            [len(set(a) & set(b)) / 10 for a, b in zip(tops[reference], tops[name], strict=True)]
-        )
+        overlap = top_overlap(scores[reference], scores[name])
         cosine = float((vectors[name] * vectors[reference]).sum(axis=1).min())
         rate = statistics.median(rates[name])
         print(f"{name:32}{rate:>12.1f}{rate / naive:>8.2f}{overlap:>16.3f}{cosine:>12.4f}")

@@ -21,10 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-import numpy as np
-
 from index.build.builder import build_index
 from index.cli.selftest_formats import check_formats
+from index.embed.agreement import RANKING_OVERLAP, top_overlap
 from index.embed.model import Embedder
 from index.paths import bundled_seeds_dir
 from index.search.library import Library
@@ -38,8 +37,6 @@ PARAPHRASE_WORDS = "estranged father"
 # Two stories that both end a performance with a bow to applause.
 BOW_QUERY = "she takes her bow while the audience applauds"
 BOW_STORIES = ("Camilla Roche", "Sofia Kalejs")
-# A build on a faster path than float32 must keep this share of float32's top ten on average.
-RANKING_OVERLAP = 0.98
 
 
 class SelfTestFailed(AssertionError):
@@ -193,14 +190,9 @@ def _check_ranking(context: Context) -> str:
     ]
     queries = [" ".join(text.split()[:8]) for text in sentences]
     reference = Embedder(embedder.path, precision="fp32", query_graph=False)
-    ours = embedder.encode(sentences) @ embedder.encode_queries(queries).T
-    theirs = reference.encode(sentences) @ reference.encode(queries).T
-    depth = min(10, len(sentences))
-    overlaps = [
-        len(set(np.argsort(-ours[:, q])[:depth]) & set(np.argsort(-theirs[:, q])[:depth])) / depth
-        for q in range(len(queries))
-    ]
-    overlap = float(np.mean(overlaps))
+    ours = embedder.encode_queries(queries) @ embedder.encode(sentences).T
+    theirs = reference.encode(queries) @ reference.encode(sentences).T
+    overlap = top_overlap(theirs, ours)
     if overlap < RANKING_OVERLAP:
         raise SelfTestFailed(
             f"{embedder.precision} kept {overlap:.3f} of float32's top ten, under {RANKING_OVERLAP}"
