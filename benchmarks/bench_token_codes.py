@@ -56,7 +56,7 @@ from benchmarks.eval.datasets import (
     translation_set,
 )
 from index import Embedder
-from index.embed.outputs import real_tokens
+from index.embed.outputs import normalised, real_tokens
 from index.search.fusion import SearchSettings
 from index.search.token_match import TokenMatcher, content_tokens
 from index.store.tokens import PQ_TRAIN_TOKENS, TokenCodec, TokenCodes
@@ -107,8 +107,7 @@ def pooled_tokens(exact: ExactTokens, factor: float) -> ExactTokens:
             continue
         labels = fcluster(linkage(vectors, method="ward"), t=groups, criterion="maxclust")
         kept = np.stack([vectors[labels == g].mean(axis=0) for g in np.unique(labels)])
-        kept /= np.maximum(np.linalg.norm(kept, axis=1, keepdims=True), 1e-12)
-        parts.append(kept.astype(np.float32))
+        parts.append(normalised(kept.astype(np.float32)))
         content.append(np.asarray([flags[labels == g].any() for g in np.unique(labels)]))
         counts.append(len(kept))
     flags_all = np.concatenate(content)
@@ -206,9 +205,7 @@ class FactoryCodec:
         return codes
 
     def decode(self, codes: npt.NDArray[np.uint8]) -> Vectors:
-        vectors: Vectors = self._index.sa_decode(np.ascontiguousarray(codes))
-        vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
-        return vectors
+        return normalised(self._index.sa_decode(np.ascontiguousarray(codes)))
 
 
 def product_quantizer(sample: Vectors, subvectors: int, seed: int, bits: int = 4) -> TokenCodec:
