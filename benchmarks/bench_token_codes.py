@@ -1,7 +1,7 @@
 """How many bytes a stored token vector needs: token match's ranking with each way of coding them.
 
     python benchmarks/bench_token_codes.py [--sets cosmosqa,odyssey,iliad,fables,proverbs,seeds]
-        [--bigbench SDIST] [--work DIR] [--codes exact,pq128,pq64,mixed96/32]
+        [--bigbench SDIST] [--work DIR] [--codes exact,built@wordlike,pq128,pq64]
         [--seeds 20241202,1,2]
 
 The search issue asks for at most 4 KB of token codes a passage with token match's quality
@@ -11,9 +11,11 @@ model, exactly, and coded each way; the hybrid search of the eval then runs on e
 with the weights Storylens ships, over the tune and the test half of the set's queries.
 
 Codings: `exact` (float16, 768 bytes a token); `pqM`: a product quantizer of M sub-vectors of
-4 bits (M/2 bytes a token; Storylens stores pq128), trained as a build trains it, once per seed
-(the ranking moves with the seed: compare against pq128's spread); `mixedC/F`: content-word
-tokens in pqC and stopword and punctuation tokens in pqF (the query's split, token_match.py),
+4 bits (M/2 bytes a token; libraries built before 36-byte codes keep pq128), `pqMxB` of B bits,
+trained as a build trains it, once per seed (the ranking moves with the seed: compare against
+the spread); `built`: the layout a build trains now (store.tokens.pq_layout: pq96x3, and a
+build keeps word tokens alone, so `built@wordlike` is what Storylens stores); `mixedC/F`:
+content-word tokens in pqC and stopword and punctuation tokens in pqF (the query's split),
 its bytes the mean over the set's tokens (`mixed96/2x8`: the rest in 2 sub-vectors of 8 bits);
 `f:DESCRIPTION`: any FAISS codec by its factory string, commas written as semicolons
 (`f:PCA128;PQ64x4`, `f:PQ32x8`). Every quantizer is trained on 32,000 tokens drawn evenly
@@ -59,7 +61,7 @@ from index import Embedder
 from index.embed.outputs import normalised, real_tokens
 from index.search.fusion import SearchSettings
 from index.search.token_match import TokenMatcher, content_tokens
-from index.store.tokens import PQ_TRAIN_TOKENS, TokenCodec, TokenCodes
+from index.store.tokens import PQ_TRAIN_TOKENS, TokenCodec, TokenCodes, pq_layout
 
 Vectors = npt.NDArray[np.float32]
 
@@ -235,8 +237,11 @@ def coded(spec: str, seed: int, exact: ExactTokens) -> Coded:
     codec: Any
     if spec == "exact":
         codec = TokenCodec.trained(sample, quantize=False)
+    elif spec == "built":
+        codec = product_quantizer(sample, *pq_layout(sample.shape[1]), seed)
     elif spec.startswith("pq"):
-        codec = product_quantizer(sample, int(spec[2:]), seed)
+        subvectors, _, bits = spec[2:].partition("x")
+        codec = product_quantizer(sample, int(subvectors), seed, int(bits or 4))
     elif spec.startswith("f:"):
         codec = FactoryCodec(spec[2:].replace(";", ","), sample, seed)
     elif spec.startswith("mixed"):
@@ -254,7 +259,7 @@ def coded(spec: str, seed: int, exact: ExactTokens) -> Coded:
             product_quantizer(function_sample, int(narrow), seed, int(bits or 4)),
         )
     else:
-        raise SystemExit(f"Unknown coding {spec!r}: exact, pqM or mixedC/F.")
+        raise SystemExit(f"Unknown coding {spec!r}: exact, built, pqM[xB], mixedC/F, f:FACTORY.")
     train_s = time.perf_counter() - started
     started = time.perf_counter()
     if isinstance(codec, MixedCodec):
@@ -304,7 +309,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--sets", default="cosmosqa,odyssey,iliad,fables,proverbs")
     parser.add_argument("--bigbench", type=Path, help="a local bigbench-1.0.0 sdist or tree")
     parser.add_argument("--work", type=Path, required=True, help="indexes and token vectors")
-    parser.add_argument("--codes", default="pq128,pq64,mixed96/32")
+    parser.add_argument("--codes", default="exact,built@wordlike,pq128")
     parser.add_argument("--seeds", default="20241202,1,2", help="for every quantizer")
     args = parser.parse_args(argv)
     import faiss

@@ -4,8 +4,9 @@ the passage's words, both read in context by the same model (no other model).
 One vector per passage or per sentence is the mean of its token vectors: the detail a paraphrase
 recalls ("sunlight" for "sun-kissed", "songwriter" for "musician") is averaged with everything
 else the passage says, and among passages that share a theme the pooled vectors barely differ.
-Token vectors keep it: each query token takes its best cosine over the passage's tokens (MaxSim,
-as in ColBERT), and the passage scores their mean. Query tokens of content words weigh 1, those
+Token vectors keep it: each query token takes its best cosine over the passage's word tokens
+(MaxSim, as in ColBERT; a passage's punctuation is not kept, as ColBERT's document side drops
+it), and the passage scores their mean. Query tokens of content words weigh 1, those
 of stopwords and punctuation SearchSettings.function_weight (0.5, chosen on the tune halves of
 the public data with stored, compressed token vectors: a stopword finds a close match in almost
 any passage, and compression adds to that noise; without them proverbs did worse).
@@ -26,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from index.embed.outputs import word_tokens
 from index.store.port import StoredTokens
 from index.store.vectors import one_numpy_blas_thread
 from index.text.folding import WORD, fold
@@ -118,9 +120,9 @@ class TokenMatcher:
         if missing:
             text = texts(missing)
             encoded = self._encode([text[pid] for pid in missing])
-            read = {
-                pid: vectors.astype(np.float16)
-                for pid, (vectors, _spans) in zip(missing, encoded, strict=True)
+            read = {  # the tokens a build stores of a passage (word_tokens)
+                pid: word_tokens(text[pid], vectors, spans).astype(np.float16)
+                for pid, (vectors, spans) in zip(missing, encoded, strict=True)
             }
         with self._lock:
             self._cache.update(read)

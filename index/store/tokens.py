@@ -3,15 +3,17 @@ query runs the model on the query alone.
 
 The build's forward pass computes each token's vector in context anyway (for the sentence
 vectors); keeping them is what ColBERTv2 and PLAID do. Stored whole they would be 768 bytes a
-token in float16, about 60 KB a passage; a product quantizer (FAISS PQ: 128 sub-vectors of 3
-dimensions, 4 bits each) keeps 64 bytes a token, and a decoded vector is put back to unit
-length. 8-bit codes of as many bytes rank a little better but cost 16 times as much to train and
-to encode (a build would take half as long again); fewer bytes lost too much of what token
-match finds, with or without a learnt rotation, residuals against each word piece's mean, or
-fewer bytes for stopwords alone; so did keeping fewer vectors a passage (content words alone,
-or token pooling), or a PCA before the quantizer (measured: benchmarks/README.md, runs D, S and
-X; benchmarks/bench_token_codes.py). A library too small to train a quantizer on (fewer than
-PQ_MIN_TOKENS tokens) keeps float16, which is exact and small there.
+token in float16, about 60 KB a passage. A passage keeps its word tokens (its punctuation is left
+out: embed.outputs.word_tokens), each as a product quantizer's code (FAISS PQ: 96 sub-vectors of
+4 dimensions, 3 bits each, 36 bytes a token, about 4 KB a passage of 110 words), and a decoded
+vector is put back to unit length. Every other layout of 32 to 36 bytes measured lost more of
+what token match finds: 4-bit or 8-bit codes of fewer sub-vectors, a learnt rotation, residuals
+against each word piece's mean, fewer bytes for stopwords alone, a PCA before the quantizer, or
+fewer vectors a passage (content words alone, token pooling); 64 bytes a token (128 sub-vectors
+of 4 bits, what libraries built before keep) rank a little better on the tune halves and cost
+twice the disk (benchmarks/README.md, runs D, S, X and Y; benchmarks/bench_token_codes.py). A
+library too small to train a quantizer on (fewer than PQ_MIN_TOKENS tokens) keeps float16,
+which is exact and small there.
 
     gen-NNNNNN/tokens.codec           the codec: a FAISS index used only to encode and decode
     gen-NNNNNN/tokens.codes.npy       one row of codes per token, passage after passage
@@ -23,7 +25,6 @@ The codes are memory-mapped: opening an index reads the small table, not the cod
 from __future__ import annotations
 
 import hashlib
-import math
 from collections.abc import Iterable, Iterator, Sequence
 from functools import cached_property
 from pathlib import Path
@@ -42,11 +43,25 @@ TABLE_NAME = "tokens.passages.npy"
 PQ_MIN_TOKENS = 20_000  # fewer tokens than this stay float16: too few to train a quantizer
 # that later text, encoded with it, will fit
 PQ_TRAIN_TOKENS = 32_000  # a quantizer is trained on at most this many, drawn evenly
-PQ_SUBVECTORS = 128  # of 4 bits each: 64 bytes a token (fewer when the dimension is not a
-# multiple of 128)
+PQ_BITS = 288  # a token's code: 36 bytes (pq_layout)
+PQ_SEED = 20241202  # the same library gives the same codes
 
 Vectors = npt.NDArray[np.float32]
 Codes = npt.NDArray[np.uint8]
+
+
+def pq_layout(dimension: int) -> tuple[int, int]:
+    """(sub-vectors, bits each) of the quantizer for vectors of `dimension`: the most bits up to
+    PQ_BITS in sub-vectors that divide the dimension, 3 or 4 bits each (fewer bits first): for
+    the bundled model's 384 dimensions, 96 sub-vectors of 3 bits."""
+    layouts = [
+        (subvectors * bits, -bits, subvectors)
+        for bits in (3, 4)
+        for subvectors in range(1, PQ_BITS // bits + 1)
+        if dimension % subvectors == 0
+    ]
+    _, bits, subvectors = max(layouts)
+    return subvectors, -bits
 
 
 class TokenCodec:
@@ -73,9 +88,9 @@ class TokenCodec:
             return cls(faiss.IndexScalarQuantizer(dimension, faiss.ScalarQuantizer.QT_fp16))
         if len(sample) > PQ_TRAIN_TOKENS:
             sample = sample[np.linspace(0, len(sample) - 1, PQ_TRAIN_TOKENS).astype(np.int64)]
-        subvectors = math.gcd(dimension, PQ_SUBVECTORS)
-        index = faiss.IndexPQ(dimension, subvectors, 4, faiss.METRIC_INNER_PRODUCT)
-        index.pq.cp.seed = 20241202  # the same library gives the same codes
+        subvectors, bits = pq_layout(dimension)
+        index = faiss.IndexPQ(dimension, subvectors, bits, faiss.METRIC_INNER_PRODUCT)
+        index.pq.cp.seed = PQ_SEED
         index.train(np.ascontiguousarray(sample, dtype=np.float32))
         return cls(index)
 

@@ -17,6 +17,7 @@ from index.embed.model import Embedder
 from index.errors import QueryError
 from index.search.fusion import Candidates, SearchSettings
 from index.search.library import Library
+from index.search.relevance import shown_relevance
 from index.search.results import Hit
 from index.search.token_match import TokenMatcher, TokenScores
 from index.text.folding import fold, words
@@ -351,12 +352,16 @@ def test_the_relevance_shown_is_the_word_by_word_match_that_ordered_the_hits(
     the rest."""
     hits = library.search("a dancer doubts she is good enough", k=10)
     assert all(h.why.token_match is not None for h in hits)  # all were read word by word
-    assert [h.relevance for h in hits] == [h.why.token_match for h in hits]  # in order already
+    matched = [h.why.token_match for h in hits]
+    shown = [h.relevance for h in hits]
+    assert shown == shown_relevance([m for m in matched if m is not None])  # never rising
+    assert max(abs(a - b) for a, b in zip(shown, matched, strict=True) if b) < 0.01  # nearly
+    # in token match's order already (keywords also weigh in the order)
     assert "Camilla" in hits[0].passage.text
     assert hits[0].relevance - hits[1].relevance > 0.1
     shown = [round(h.relevance, 2) for h in hits]
     shown_twice = sum(a == b for a, b in itertools.pairwise(shown))
-    assert shown_twice <= 2
+    assert shown_twice <= 3  # drawn from the cosine: eight
     nonsense = library.search("quantum chromodynamics on a lattice", k=10)
     assert nonsense[0].relevance < hits[0].relevance - 0.3  # one scale across queries
     named = library.search("Kalejs", k=3)  # the name itself, in each of her passages

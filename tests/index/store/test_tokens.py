@@ -8,13 +8,16 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from index.build.builder import build_index
+from index.embed.outputs import word_tokens
 from index.errors import IndexCorrupt
 from index.search.library import Library
 from index.store import tokens as token_store
 from index.store.generations import IndexDir, _write_manifest
-from index.store.tokens import PQ_MIN_TOKENS, TokenCodec, TokenCodes
+from index.store.tokens import PQ_BITS, PQ_MIN_TOKENS, TokenCodec, TokenCodes, pq_layout
 from tests.fake_embedder import FakeEmbedder
 from tests.older_index import without_stored_tokens
 
@@ -28,8 +31,9 @@ def _codes(index: Path) -> TokenCodes:
 
 
 def _true_tokens(library: Library, embedder: FakeEmbedder, pid: int) -> np.ndarray:
-    [(vectors, _spans)] = embedder.token_vectors([library.passage(pid).text])
-    return vectors
+    text = library.passage(pid).text
+    [(vectors, spans)] = embedder.token_vectors([text])
+    return word_tokens(text, vectors, spans)
 
 
 def test_every_passage_keeps_its_token_vectors(
@@ -160,16 +164,29 @@ def test_a_codec_is_known_by_its_fingerprint() -> None:
     assert first.fingerprint != second.fingerprint  # their codes mean different vectors
 
 
+def _codec(dimension: int, layout: str, sample: np.ndarray) -> TokenCodec:
+    """A codec as a build trains it ("trained", "fp16"), or the 128 sub-vectors of 4 bits that
+    libraries built before 36-byte codes keep ("old")."""
+    if layout != "old":
+        return TokenCodec.trained(sample, quantize=layout == "trained")
+    import faiss
+
+    index = faiss.IndexPQ(dimension, 128, 4, faiss.METRIC_INNER_PRODUCT)
+    index.train(sample)
+    return TokenCodec(index)
+
+
 @pytest.mark.parametrize(
-    ("dimension", "quantize"), [(384, True), (100, True), (33, True), (384, False)]
+    ("dimension", "layout"),
+    [(384, "trained"), (384, "old"), (100, "trained"), (33, "trained"), (384, "fp16")],
 )
-def test_decoding_gives_what_faiss_decodes(dimension: int, quantize: bool) -> None:
+def test_decoding_gives_what_faiss_decodes(dimension: int, layout: str) -> None:
     """The codec decodes 4-bit codes by a byte table and float16 by a view, not by FAISS's own
     decoder: both must give FAISS's vectors to the bit (then put back to unit length)."""
     rng = np.random.default_rng(1)
     sample = rng.standard_normal((2000, dimension)).astype(np.float32)
     sample /= np.linalg.norm(sample, axis=1, keepdims=True)
-    codec = TokenCodec.trained(sample, quantize=quantize)
+    codec = _codec(dimension, layout, sample)
     codes = codec.encode(sample[:300])
     expected = codec._index.sa_decode(codes)
     expected /= np.sqrt(np.einsum("ij,ij->i", expected, expected))[:, None]
@@ -188,7 +205,10 @@ def test_every_token_gets_its_nearest_centroids() -> None:
     pq = codec._index.pq
     vectors = sample[:500]
     codes = codec.encode(vectors)
-    chosen = np.stack([codes & 15, codes >> 4], axis=2).reshape(len(codes), pq.M)
+    bits = np.unpackbits(codes, axis=1, bitorder="little")[:, : pq.M * pq.nbits]
+    chosen = (bits.reshape(len(codes), pq.M, pq.nbits).astype(np.intp) << np.arange(pq.nbits)).sum(
+        axis=2
+    )
     centroids = faiss.vector_to_array(pq.centroids).reshape(pq.M, pq.ksub, pq.dsub)
     parts = vectors.reshape(len(vectors), pq.M, 1, pq.dsub)
     distances = ((parts - centroids[None]) ** 2).sum(axis=3)  # token x sub-vector x centroid
@@ -196,3 +216,19 @@ def test_every_token_gets_its_nearest_centroids() -> None:
     assert np.all(got <= distances.min(axis=2) + 1e-5)
     plain = faiss.deserialize_index(faiss.serialize_index(codec._index))
     assert TokenCodec(plain).fingerprint == codec.fingerprint
+
+
+def test_the_bundled_models_tokens_take_36_bytes_each() -> None:
+    rng = np.random.default_rng(0)
+    sample = rng.standard_normal((PQ_MIN_TOKENS, 384)).astype(np.float32)
+    codec = TokenCodec.trained(sample / np.linalg.norm(sample, axis=1, keepdims=True))
+    assert (codec.kind, codec.code_size) == ("pq", 36)
+    decoded = codec.decode(codec.encode(sample[:50]))
+    assert np.allclose(np.linalg.norm(decoded, axis=1), 1.0, atol=1e-5)
+
+
+@given(st.integers(min_value=1, max_value=4096))
+def test_any_dimension_gets_a_quantizer_within_the_byte_budget(dimension: int) -> None:
+    subvectors, bits = pq_layout(dimension)
+    assert dimension % subvectors == 0 and bits in (3, 4)
+    assert subvectors * bits <= PQ_BITS
