@@ -259,18 +259,23 @@ def _one_size(
 
 def _sentence_token_codes(sentences: list[str], embedder: Any) -> tuple[Any, list[Any]]:
     """Each seed sentence's token vectors in context, compressed as a build stores them. A
-    synthetic passage's tokens are its sentences' (read in the sentence's context rather than
-    the passage's: the same number of tokens, stored the same way). A library of 10k passages
-    or more has far more tokens than the quantizer needs; the sample's few distinct sentences
-    have fewer, so the quantizer is trained on all of them."""
+    synthetic passage's tokens are its sentences' word tokens (read in the sentence's context
+    rather than the passage's: the same number of tokens, stored the same way). A library of
+    10k passages or more has far more tokens than the quantizer needs; the sample's few
+    distinct sentences have fewer, so the quantizer is trained on all of them."""
     import numpy as np
 
+    from index.embed.outputs import word_tokens
     from index.store import tokens
 
     read = [
-        v
+        word_tokens(text, v, spans)  # a build keeps word tokens alone
         for first in range(0, len(sentences), 64)
-        for v, _ in embedder.token_vectors(sentences[first : first + 64])
+        for text, (v, spans) in zip(
+            sentences[first : first + 64],
+            embedder.token_vectors(sentences[first : first + 64]),
+            strict=True,
+        )
     ]
     everything = np.concatenate(read)
     codec = tokens.TokenCodec.trained(everything, quantize=True)

@@ -238,7 +238,8 @@ def coded(spec: str, seed: int, exact: ExactTokens) -> Coded:
     if spec == "exact":
         codec = TokenCodec.trained(sample, quantize=False)
     elif spec == "built":
-        codec = product_quantizer(sample, *pq_layout(sample.shape[1]), seed)
+        subvectors, bits = pq_layout(sample.shape[1])
+        codec = product_quantizer(sample, subvectors, seed, bits)
     elif spec.startswith("pq"):
         subvectors, _, bits = spec[2:].partition("x")
         codec = product_quantizer(sample, int(subvectors), seed, int(bits or 4))
