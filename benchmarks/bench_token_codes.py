@@ -51,6 +51,7 @@ from benchmarks.eval import run
 from benchmarks.eval.datasets import (
     TASKS,
     EvalSet,
+    edition_set,
     ensure_tasks,
     load,
     seed_set,
@@ -298,6 +299,8 @@ def evaluate_coded(
 def eval_set(name: str, folder: Path | None) -> EvalSet:
     if name in ("odyssey", "iliad"):
         return translation_set(name)
+    if name == "darwin":
+        return edition_set()
     if name == "seeds":
         return seed_set()
     if folder is None:

@@ -19,12 +19,18 @@ asking that they stay out of training data):
            that translates the same lines. Committed (benchmarks/eval/data/), public domain.
 - iliad    the same with the Iliad: Butler's (1898) and Lang, Leaf and Myers's (1883).
 
+- darwin   two editions of Darwin's *On the Origin of Species* (prepare_darwin.py): the query is a
+           sentence of the sixth (1872) that Darwin reworded from the first (1859), the answer
+           the first edition's paragraph holding it; found by a word-level diff, never a model.
+           A scholar's versions: strong word overlap, where keywords alone do well.
+
 Bible translations, also on PyPI and Debian, are left aside for an independent check.
 The seed set (seed_queries.tsv) is ours: paraphrases of single sentences of the sample stories.
 """
 
 from __future__ import annotations
 
+import bisect
 import collections
 import json
 import random
@@ -184,6 +190,81 @@ def translation_set(poem: str) -> EvalSet:
             )
         )
     return EvalSet(poem, queries, documents, relevant)
+
+
+EDITION_QUERIES = 400
+_DIFF_WORD = re.compile(r"[a-z0-9]+")
+
+
+def edition_set() -> EvalSet:
+    """A sentence of Darwin's sixth edition as the query, the paragraphs of the first (joined to
+    at least 200 characters, as translation_set joins them) as the stories. Chapters are paired
+    by their place (the sixth's new chapter VII has no counterpart). In each pair the two texts'
+    words are diffed (difflib, runs of three words or more kept as anchors); a sentence of 12-50
+    words is a query when anchors hold at least half its words but not all (Darwin changed it)
+    and lie together (within twice its length and 20 words in the first edition); the answer is
+    the paragraph holding its middle anchor (both, within 60 characters of a break)."""
+    import difflib
+
+    from benchmarks.eval.prepare_darwin import EDITIONS
+    from benchmarks.eval.prepare_homer import read
+
+    first, sixth = (read(path) for path in EDITIONS)
+    documents: list[str] = []
+    spans: list[tuple[int, int, int]] = []  # (section of the first edition, start, end)
+    candidates: list[tuple[str, int, int]] = []  # query, section, where its middle is
+    for number, revised in enumerate(sixth):
+        if number == 7:  # chapter VII of the sixth edition is new (the Introduction is 0)
+            continue
+        section = number if number < 7 else number - 1
+        original = first[section]
+        start, pending = 0, []
+        for paragraph in original:
+            pending.append(paragraph)
+            if sum(len(p) for p in pending) >= 200 or paragraph is original[-1]:
+                documents.append("\n\n".join(pending))
+                end = start + sum(len(p) + 2 for p in pending) - 2
+                spans.append((section, start, end))
+                start, pending = end + 2, []
+        old = [(m.group(), m.start()) for m in _DIFF_WORD.finditer("\n\n".join(original).lower())]
+        text = "\n\n".join(revised)
+        new = [(m.group(), m.start()) for m in _DIFF_WORD.finditer(text.lower())]
+        diff = difflib.SequenceMatcher(
+            None, [w for w, _ in new], [w for w, _ in old], autojunk=False
+        )
+        anchored = {
+            a + k: b + k
+            for a, b, size in diff.get_matching_blocks()
+            if size >= 3
+            for k in range(size)
+        }
+        starts = [at for _, at in new]
+        for sentence_start, sentence in _sentences(text, "\n\n"):
+            if not 12 <= len(sentence.split()) <= 50:
+                continue
+            words = range(
+                bisect.bisect_left(starts, sentence_start),
+                bisect.bisect_left(starts, sentence_start + len(sentence)),
+            )
+            kept = sorted(anchored[w] for w in words if w in anchored)
+            if not words or not 0.5 <= len(kept) / len(words) < 1:
+                continue
+            if kept[-1] - kept[0] > 2 * len(words) + 20:
+                continue
+            candidates.append((sentence, section, old[kept[len(kept) // 2]][1]))
+    chosen = sorted(random.Random(0).sample(range(len(candidates)), EDITION_QUERIES))
+    queries, relevant = [], []
+    for i in chosen:
+        sentence, section, middle = candidates[i]
+        queries.append(sentence)
+        relevant.append(
+            frozenset(
+                d
+                for d, (s, start, end) in enumerate(spans)
+                if s == section and start <= middle + 60 and end >= middle - 60
+            )
+        )
+    return EvalSet("darwin", queries, documents, relevant)
 
 
 def _sentences(text: str, separator: str) -> list[tuple[int, str]]:

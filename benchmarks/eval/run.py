@@ -32,6 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from benchmarks.eval.datasets import (
     TASKS,
     EvalSet,
+    edition_set,
     ensure_tasks,
     load,
     seed_set,
@@ -252,7 +253,7 @@ def tune(sets: Sequence[Indexed], tune_found: Sequence[dict[int, Candidates]]) -
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--sets", default="fables,proverbs,cosmosqa,odyssey,iliad,seeds")
+    parser.add_argument("--sets", default="fables,proverbs,cosmosqa,odyssey,iliad,darwin,seeds")
     parser.add_argument("--bigbench", type=Path, help="a local bigbench-1.0.0 sdist or tree")
     parser.add_argument(
         "--work", type=Path, help="keep the indexes here and reuse them next time (default: temp)"
@@ -346,6 +347,8 @@ def _load_set(name: str, folder: Path | None) -> EvalSet:
         return seed_set()
     if name in ("odyssey", "iliad"):
         return translation_set(name)
+    if name == "darwin":
+        return edition_set()
     assert folder is not None  # ensure_tasks found the public tasks
     return load(name, folder)
 
