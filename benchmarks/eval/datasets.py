@@ -143,6 +143,7 @@ def _cosmosqa(examples: list[dict[str, object]]) -> EvalSet:
 
 
 TRANSLATION_QUERIES = 400
+Spans = list[tuple[int, int, int]]  # per document: (part of the work, start, end) in that part
 _SENTENCE_END = re.compile('(?<=[.!?])[\u201d\u2019"]?\\s+')  # closing quotes, curly or not
 
 
@@ -158,18 +159,10 @@ def translation_set(poem: str) -> EvalSet:
     from benchmarks.eval.homer import BREAK, books
 
     documents: list[str] = []
-    spans: list[tuple[int, int, int]] = []  # (book, start, end) in Butcher and Lang's book
+    spans: Spans = []  # (book, start, end) in Butcher and Lang's book
     candidates: list[tuple[str, int, float]] = []  # query, book, where its middle is told
     for book in books(poem):
-        start = 0
-        pending: list[str] = []
-        for paragraph in book.lang:
-            pending.append(paragraph)
-            if sum(len(p) for p in pending) >= 200 or paragraph is book.lang[-1]:
-                documents.append("\n\n".join(pending))
-                end = start + sum(len(p) + len(BREAK) for p in pending) - len(BREAK)
-                spans.append((book.number, start, end))
-                start, pending = end + len(BREAK), []
+        _add_joined(book.lang, book.number, documents, spans)
         text = book.butler_text
         for sentence_start, sentence in _sentences(text, BREAK):
             words = len(sentence.split())
@@ -177,19 +170,7 @@ def translation_set(poem: str) -> EvalSet:
                 continue
             middle = book.to_lang(sentence_start + len(sentence) / 2)
             candidates.append((sentence, book.number, middle))
-    chosen = sorted(random.Random(0).sample(range(len(candidates)), TRANSLATION_QUERIES))
-    queries, relevant = [], []
-    for i in chosen:
-        sentence, number, middle = candidates[i]
-        queries.append(sentence)
-        relevant.append(
-            frozenset(
-                d
-                for d, (b, start, end) in enumerate(spans)
-                if b == number and start <= middle + 60 and end >= middle - 60
-            )
-        )
-    return EvalSet(poem, queries, documents, relevant)
+    return _drawn(poem, candidates, documents, spans, TRANSLATION_QUERIES)
 
 
 EDITION_QUERIES = 400
@@ -211,21 +192,14 @@ def edition_set() -> EvalSet:
 
     first, sixth = (read(path) for path in EDITIONS)
     documents: list[str] = []
-    spans: list[tuple[int, int, int]] = []  # (section of the first edition, start, end)
-    candidates: list[tuple[str, int, int]] = []  # query, section, where its middle is
+    spans: Spans = []  # (section of the first edition, start, end)
+    candidates: list[tuple[str, int, float]] = []  # query, section, where its middle is
     for number, revised in enumerate(sixth):
         if number == 7:  # chapter VII of the sixth edition is new (the Introduction is 0)
             continue
         section = number if number < 7 else number - 1
         original = first[section]
-        start, pending = 0, []
-        for paragraph in original:
-            pending.append(paragraph)
-            if sum(len(p) for p in pending) >= 200 or paragraph is original[-1]:
-                documents.append("\n\n".join(pending))
-                end = start + sum(len(p) + 2 for p in pending) - 2
-                spans.append((section, start, end))
-                start, pending = end + 2, []
+        _add_joined(original, section, documents, spans)
         old = [(m.group(), m.start()) for m in _DIFF_WORD.finditer("\n\n".join(original).lower())]
         text = "\n\n".join(revised)
         new = [(m.group(), m.start()) for m in _DIFF_WORD.finditer(text.lower())]
@@ -252,19 +226,44 @@ def edition_set() -> EvalSet:
             if kept[-1] - kept[0] > 2 * len(words) + 20:
                 continue
             candidates.append((sentence, section, old[kept[len(kept) // 2]][1]))
-    chosen = sorted(random.Random(0).sample(range(len(candidates)), EDITION_QUERIES))
+    return _drawn("darwin", candidates, documents, spans, EDITION_QUERIES)
+
+
+def _add_joined(paragraphs: list[str], part: int, documents: list[str], spans: Spans) -> None:
+    """A part's paragraphs as documents, each joined to the next until at least 200
+    characters, and where each lies in the part's text (paragraphs joined by a blank line)."""
+    start, pending = 0, []
+    for paragraph in paragraphs:
+        pending.append(paragraph)
+        if sum(len(p) for p in pending) >= 200 or paragraph is paragraphs[-1]:
+            documents.append("\n\n".join(pending))
+            end = start + sum(len(p) + 2 for p in pending) - 2
+            spans.append((part, start, end))
+            start, pending = end + 2, []
+
+
+def _drawn(
+    name: str,
+    candidates: list[tuple[str, int, float]],
+    documents: list[str],
+    spans: Spans,
+    count: int,
+) -> EvalSet:
+    """`count` of the (query, part, offset of its middle in the part) drawn with a fixed seed;
+    a query's answers are the documents of its part within 60 characters of that offset."""
+    chosen = sorted(random.Random(0).sample(range(len(candidates)), count))
     queries, relevant = [], []
     for i in chosen:
-        sentence, section, middle = candidates[i]
+        sentence, part, middle = candidates[i]
         queries.append(sentence)
         relevant.append(
             frozenset(
                 d
-                for d, (s, start, end) in enumerate(spans)
-                if s == section and start <= middle + 60 and end >= middle - 60
+                for d, (p, start, end) in enumerate(spans)
+                if p == part and start <= middle + 60 and end >= middle - 60
             )
         )
-    return EvalSet("darwin", queries, documents, relevant)
+    return EvalSet(name, queries, documents, relevant)
 
 
 def _sentences(text: str, separator: str) -> list[tuple[int, str]]:
