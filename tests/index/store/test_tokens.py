@@ -232,3 +232,35 @@ def test_any_dimension_gets_a_quantizer_within_the_byte_budget(dimension: int) -
     subvectors, bits = pq_layout(dimension)
     assert dimension % subvectors == 0 and bits in (3, 4)
     assert subvectors * bits <= PQ_BITS
+
+
+def test_a_library_coded_with_the_older_layout_keeps_it_until_rebuilt(
+    seeds: Path, tmp_path: Path, fake_embedder: FakeEmbedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Libraries built before 36-byte codes keep 64-byte ones (4 bits a sub-vector): a refresh
+    codes its new passages with that codec, and only a rebuild trains the current layout."""
+    monkeypatch.setattr(token_store, "PQ_MIN_TOKENS", 500)
+    monkeypatch.setattr("index.build.token_codes.PQ_MIN_TOKENS", 500)
+    monkeypatch.setattr(token_store, "pq_layout", lambda dimension: (dimension // 2, 3))
+    where = tmp_path / "ix"
+    build_index([seeds], where, embedder=fake_embedder)
+    older = _codes(where).codec
+    assert (older.kind, older.code_size) == ("pq", 6)  # 16 sub-vectors of 3 bits
+    monkeypatch.undo()
+    monkeypatch.setattr(token_store, "PQ_MIN_TOKENS", 500)
+    monkeypatch.setattr("index.build.token_codes.PQ_MIN_TOKENS", 500)
+    story = next(seeds.glob("*.txt"))
+    story.write_text(
+        story.read_text("utf-8") + "\n\nA new last paragraph, quite unlike.\n", "utf-8"
+    )
+    build_index([], where, embedder=fake_embedder)
+    refreshed = _codes(where)
+    assert refreshed.codec.fingerprint == older.fingerprint
+    with Library.open(where, embedder=fake_embedder) as library:
+        ids = [p.id for s in library.stories() for p in library.passages(s.id)]
+        assert all(pid in refreshed for pid in ids)
+        assert library.search("A new last paragraph, quite unlike", k=1)[0].passage.text.endswith(
+            "quite unlike."
+        )
+    build_index([], where, embedder=fake_embedder, rebuild=True)
+    assert _codes(where).codec.code_size == fake_embedder.dimension // 2  # today's layout
