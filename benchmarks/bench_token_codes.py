@@ -48,18 +48,9 @@ import numpy as np
 import numpy.typing as npt
 
 from benchmarks.eval import run
-from benchmarks.eval.datasets import (
-    TASKS,
-    EvalSet,
-    edition_set,
-    ensure_tasks,
-    load,
-    seed_set,
-    split,
-    translation_set,
-)
+from benchmarks.eval.datasets import TASKS, ensure_tasks, eval_set, split
 from index import Embedder
-from index.embed.outputs import normalised, real_tokens
+from index.embed.outputs import normalised, real_tokens, word_token_mask
 from index.search.fusion import SearchSettings
 from index.search.token_match import TokenMatcher, content_tokens
 from index.store.tokens import PQ_TRAIN_TOKENS, TokenCodec, TokenCodes, pq_layout
@@ -141,11 +132,7 @@ def exact_tokens(indexed: run.Indexed, embedder: Embedder, cache: Path) -> Exact
             parts.append(vectors.astype(np.float16))
             counts.append(len(vectors))
             content.append(content_tokens(texts[pid], spans))
-            wordlike.append(
-                np.asarray(
-                    [any(c.isalnum() for c in texts[pid][a:b]) for a, b in spans], dtype=bool
-                )
-            )
+            wordlike.append(word_token_mask(texts[pid], spans))
     kept, flags, words = np.concatenate(parts), np.concatenate(content), np.concatenate(wordlike)
     np.savez(
         cache,
@@ -294,18 +281,6 @@ def evaluate_coded(
         found = run.candidates_of(indexed, half, query_vectors, "hybrid")
         mrr.append(run.evaluate(indexed, found, "hybrid", shipped)[0]["MRR@10"])
     return mrr[0], mrr[1]
-
-
-def eval_set(name: str, folder: Path | None) -> EvalSet:
-    if name in ("odyssey", "iliad"):
-        return translation_set(name)
-    if name == "darwin":
-        return edition_set()
-    if name == "seeds":
-        return seed_set()
-    if folder is None:
-        raise SystemExit(f"The {name} set needs --bigbench.")
-    return load(name, folder)  # type: ignore[arg-type]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -142,7 +142,22 @@ def _cosmosqa(examples: list[dict[str, object]]) -> EvalSet:
     )
 
 
+def eval_set(name: str, folder: Path | None) -> EvalSet:
+    """A set by its name; `folder` holds the BIG-bench task files (ensure_tasks), needed only
+    for fables, proverbs and cosmosqa."""
+    if name == "seeds":
+        return seed_set()
+    if name in ("odyssey", "iliad"):
+        return translation_set(name)
+    if name == "darwin":
+        return edition_set()
+    if folder is None:
+        raise SystemExit(f"The {name} set needs --bigbench.")
+    return load(name, folder)
+
+
 TRANSLATION_QUERIES = 400
+PARAGRAPH_BREAK = "\n\n"  # between paragraphs in a story file, as homer.BREAK
 Spans = list[tuple[int, int, int]]  # per document: (part of the work, start, end) in that part
 _SENTENCE_END = re.compile('(?<=[.!?])[\u201d\u2019"]?\\s+')  # closing quotes, curly or not
 
@@ -200,8 +215,9 @@ def edition_set() -> EvalSet:
         section = number if number < 7 else number - 1
         original = first[section]
         _add_joined(original, section, documents, spans)
-        old = [(m.group(), m.start()) for m in _DIFF_WORD.finditer("\n\n".join(original).lower())]
-        text = "\n\n".join(revised)
+        joined = PARAGRAPH_BREAK.join(original)
+        old = [(m.group(), m.start()) for m in _DIFF_WORD.finditer(joined.lower())]
+        text = PARAGRAPH_BREAK.join(revised)
         new = [(m.group(), m.start()) for m in _DIFF_WORD.finditer(text.lower())]
         diff = difflib.SequenceMatcher(
             None, [w for w, _ in new], [w for w, _ in old], autojunk=False
@@ -213,7 +229,7 @@ def edition_set() -> EvalSet:
             for k in range(size)
         }
         starts = [at for _, at in new]
-        for sentence_start, sentence in _sentences(text, "\n\n"):
+        for sentence_start, sentence in _sentences(text, PARAGRAPH_BREAK):
             if not 12 <= len(sentence.split()) <= 50:
                 continue
             words = range(
@@ -232,14 +248,15 @@ def edition_set() -> EvalSet:
 def _add_joined(paragraphs: list[str], part: int, documents: list[str], spans: Spans) -> None:
     """A part's paragraphs as documents, each joined to the next until at least 200
     characters, and where each lies in the part's text (paragraphs joined by a blank line)."""
+    gap = len(PARAGRAPH_BREAK)
     start, pending = 0, []
     for paragraph in paragraphs:
         pending.append(paragraph)
         if sum(len(p) for p in pending) >= 200 or paragraph is paragraphs[-1]:
-            documents.append("\n\n".join(pending))
-            end = start + sum(len(p) + 2 for p in pending) - 2
+            documents.append(PARAGRAPH_BREAK.join(pending))
+            end = start + sum(len(p) + gap for p in pending) - gap
             spans.append((part, start, end))
-            start, pending = end + 2, []
+            start, pending = end + gap, []
 
 
 def _drawn(

@@ -29,16 +29,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from benchmarks.eval.datasets import (
-    TASKS,
-    EvalSet,
-    edition_set,
-    ensure_tasks,
-    load,
-    seed_set,
-    split,
-    translation_set,
-)
+from benchmarks.eval.datasets import TASKS, EvalSet, ensure_tasks, eval_set, split
 from index import Embedder, Library, build_index
 from index.search.fusion import Candidates, Mode, SearchSettings
 from index.search.relevance import evidence, shown_relevance
@@ -292,7 +283,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         indexed: list[Indexed] = []
         for name in names:
-            data = _load_set(name, folder)
+            data = eval_set(name, folder)
             where = (args.work or Path(tmp)) / f"{name}-{args.sentence_vectors}"
             indexed.append(index_set(data, embedder, where, args.store))
             x = indexed[-1]
@@ -340,17 +331,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         for x in indexed:
             x.library.close()
     return 0
-
-
-def _load_set(name: str, folder: Path | None) -> EvalSet:
-    if name == "seeds":
-        return seed_set()
-    if name in ("odyssey", "iliad"):
-        return translation_set(name)
-    if name == "darwin":
-        return edition_set()
-    assert folder is not None  # ensure_tasks found the public tasks
-    return load(name, folder)
 
 
 def _embed_sentences_separately(

@@ -43,7 +43,16 @@ def word_tokens(text: str, vectors: Vectors, spans: Sequence[tuple[int, int]]) -
     almost any passage; leaving them out ranked as well on every public set and stores an
     eighth fewer codes (benchmarks/README.md, runs X and Y). A text of punctuation alone keeps
     every token, so that it can still be matched."""
-    keep = [i for i, (start, end) in enumerate(spans) if any(c.isalnum() for c in text[start:end])]
-    if not keep or len(keep) == len(vectors):
+    keep = word_token_mask(text, spans)
+    if not keep.any() or keep.all():
         return vectors
     return np.ascontiguousarray(vectors[keep])
+
+
+def word_token_mask(text: str, spans: Sequence[tuple[int, int]]) -> npt.NDArray[np.bool_]:
+    """Per token span of `text`: whether it holds a letter or a digit (part of a word)."""
+    return np.fromiter(
+        (any(c.isalnum() for c in text[start:end]) for start, end in spans),
+        dtype=bool,
+        count=len(spans),
+    )

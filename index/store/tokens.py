@@ -55,13 +55,12 @@ def pq_layout(dimension: int) -> tuple[int, int]:
     PQ_BITS in sub-vectors that divide the dimension, 3 or 4 bits each (fewer bits first): for
     the bundled model's 384 dimensions, 96 sub-vectors of 3 bits."""
     layouts = [
-        (subvectors * bits, -bits, subvectors)
+        (subvectors, bits)
         for bits in (3, 4)
         for subvectors in range(1, PQ_BITS // bits + 1)
         if dimension % subvectors == 0
     ]
-    _, bits, subvectors = max(layouts)
-    return subvectors, -bits
+    return max(layouts, key=lambda layout: (layout[0] * layout[1], -layout[1]))
 
 
 class TokenCodec:
