@@ -155,7 +155,8 @@ class Derivation:
     sentence_vectors: Any  # one real embedding per seed sentence
     scale: Any  # per real paragraph: cosine to its sentence mean
     residuals: Any  # per real paragraph: its vector minus the scaled sentence mean
-    token_codes: tuple[Any, list[Any]]  # a token codec, and each sentence's tokens' codes
+    token_codes: tuple[Any, list[Any], list[Any]]  # a token codec, and each sentence's
+    # tokens' codes and vectors
 
 
 def _one_size(
@@ -216,10 +217,7 @@ def _one_size(
             sentence_vectors=sentence_vectors,
             old_tokens=None,
             token_codec=derivation.token_codes[0],
-            token_codes={
-                row: np.concatenate([derivation.token_codes[1][i] for i in pick])
-                for row, pick in enumerate(picks)
-            },
+            token_codes={row: _passage_codes(pick, derivation) for row, pick in enumerate(picks)},
             gone=[],
             sources=["/synthetic"],
             excluded=set(),
@@ -265,11 +263,11 @@ def _sentence_token_codes(sentences: list[str], embedder: Any) -> tuple[Any, lis
     distinct sentences have fewer, so the quantizer is trained on all of them."""
     import numpy as np
 
-    from index.embed.outputs import word_tokens
+    from index.embed.outputs import passage_tokens
     from index.store import tokens
 
     read = [
-        word_tokens(text, v, spans)  # a build keeps word tokens alone
+        passage_tokens(text, v, spans)  # what a build keeps (a sentence is never pooled)
         for first in range(0, len(sentences), 64)
         for text, (v, spans) in zip(
             sentences[first : first + 64],
@@ -279,7 +277,21 @@ def _sentence_token_codes(sentences: list[str], embedder: Any) -> tuple[Any, lis
     ]
     everything = np.concatenate(read)
     codec = tokens.TokenCodec.trained(everything, quantize=True)
-    return codec, [codec.encode(v) for v in read]
+    return codec, [codec.encode(v) for v in read], read
+
+
+def _passage_codes(pick: list[int], derivation: Derivation) -> Any:
+    """A synthetic passage's token codes: its sentences' codes, or, where they are more than a
+    build keeps of a passage, their vectors pooled as a build pools them and coded again."""
+    import numpy as np
+
+    from index.embed.outputs import PASSAGE_TOKENS_MAX, pooled_tokens
+
+    codec, codes, vectors = derivation.token_codes
+    if sum(len(codes[i]) for i in pick) <= PASSAGE_TOKENS_MAX:
+        return np.concatenate([codes[i] for i in pick])
+    joined = np.concatenate([vectors[i] for i in pick])
+    return codec.encode(pooled_tokens(joined, PASSAGE_TOKENS_MAX))
 
 
 # A real sentence vector is pooled from its passage's forward pass (index/embed/sentences.py), so

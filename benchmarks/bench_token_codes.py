@@ -14,7 +14,7 @@ Codings: `exact` (float16, 768 bytes a token); `pqM`: a product quantizer of M s
 4 bits (M/2 bytes a token; libraries built before 36-byte codes keep pq128), `pqMxB` of B bits,
 trained as a build trains it, once per seed (the ranking moves with the seed: compare against
 the spread); `built`: the layout a build trains now (store.tokens.pq_layout: pq96x3, and a
-build keeps word tokens alone, so `built@wordlike` is what Storylens stores); `mixedC/F`:
+build keeps word tokens alone, a long passage's pooled: `built@wordlike+cap110`); `mixedC/F`:
 content-word tokens in pqC and stopword and punctuation tokens in pqF (the query's split),
 its bytes the mean over the set's tokens (`mixed96/2x8`: the rest in 2 sub-vectors of 8 bits);
 `f:DESCRIPTION`: any FAISS codec by its factory string, commas written as semicolons
@@ -25,7 +25,9 @@ Fewer tokens instead of fewer bytes a token: a coding followed by `@` and steps 
 keeps only some of each passage's tokens before coding them (the query is read whole):
 `@content` its content words' tokens, `@wordlike` every token of a word (punctuation left out),
 `@poolF` its tokens clustered (Ward) into 1/F as many and each cluster's mean kept (token
-pooling, Clavie et al., 2024). `pq128@wordlike+pool2` does both in that order.
+pooling, Clavie et al., 2024), `@capN` only a passage's tokens beyond N pooled away so (what a
+build does at embed.outputs.PASSAGE_TOKENS_MAX). `pq128@wordlike+pool2` does both in that order;
+`built@wordlike+cap110` is what Storylens stores.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ import os
 import statistics
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -50,7 +52,13 @@ import numpy.typing as npt
 from benchmarks.eval import run
 from benchmarks.eval.datasets import TASKS, ensure_tasks, eval_set, split
 from index import Embedder
-from index.embed.outputs import normalised, real_tokens, word_token_mask
+from index.embed.outputs import (
+    group_means,
+    normalised,
+    real_tokens,
+    token_groups,
+    word_token_mask,
+)
 from index.search.fusion import SearchSettings
 from index.search.token_match import TokenMatcher, content_tokens
 from index.store.tokens import PQ_TRAIN_TOKENS, TokenCodec, TokenCodes, pq_layout
@@ -80,11 +88,10 @@ class ExactTokens:
         )
 
 
-def pooled_tokens(exact: ExactTokens, factor: float) -> ExactTokens:
-    """Each passage's token vectors clustered (Ward, hierarchical) into len/factor groups and
-    each group's mean kept, unit length: token pooling (Clavie et al., 2024)."""
-    from scipy.cluster.hierarchy import fcluster, linkage
-
+def pooled_tokens(exact: ExactTokens, groups_of: Callable[[int], int]) -> ExactTokens:
+    """Each passage's token vectors clustered (Ward, hierarchical) into groups_of(its count)
+    groups and each group's mean kept, unit length, as embed.outputs.pooled_tokens keeps them:
+    token pooling (Clavie et al., 2024). A group is a content token if any of its tokens is."""
     counts: list[int] = []
     parts: list[Vectors] = []
     content: list[npt.NDArray[np.bool_]] = []
@@ -93,19 +100,23 @@ def pooled_tokens(exact: ExactTokens, factor: float) -> ExactTokens:
         vectors = exact.vectors[start : start + count]
         flags = exact.content[start : start + count]
         start += count
-        groups = max(1, math.ceil(count / factor))
-        if count <= 2 or groups >= count:
-            parts.append(vectors)
-            content.append(flags)
-            counts.append(count)
-            continue
-        labels = fcluster(linkage(vectors, method="ward"), t=groups, criterion="maxclust")
-        kept = np.stack([vectors[labels == g].mean(axis=0) for g in np.unique(labels)])
-        parts.append(normalised(kept.astype(np.float32)))
-        content.append(np.asarray([flags[labels == g].any() for g in np.unique(labels)]))
-        counts.append(len(kept))
+        labels = token_groups(vectors, groups_of(count))
+        _, firsts = np.unique(labels, return_index=True)
+        parts.append(group_means(vectors, labels))
+        content.append(np.asarray([flags[labels == labels[f]].any() for f in sorted(firsts)]))
+        counts.append(len(parts[-1]))
     flags_all = np.concatenate(content)
     return ExactTokens(exact.ids, counts, np.concatenate(parts), flags_all, flags_all)
+
+
+def groups_by(step: str) -> Callable[[int], int]:
+    """`poolF`: a passage's tokens into 1/F as many groups (at least one); `capN`: at most N,
+    a passage with N or fewer kept whole."""
+    if step.startswith("cap"):
+        most = int(step[3:])
+        return lambda count: min(count, most)
+    factor = float(step[4:])
+    return lambda count: max(1, math.ceil(count / factor)) if count > 2 else count
 
 
 def exact_tokens(indexed: run.Indexed, embedder: Embedder, cache: Path) -> ExactTokens:
@@ -314,13 +325,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             coding_spec, _, keep = spec.partition("@")
             tokens = exact
             for step in keep.split("+") if keep else []:
-                if step.startswith("pool"):
+                if step.startswith(("pool", "cap")):
                     started = time.perf_counter()
-                    tokens = pooled_tokens(tokens, float(step[4:]))
-                    print(
-                        f"  pooled by {step[4:]} in {time.perf_counter() - started:.1f} s",
-                        flush=True,
-                    )
+                    tokens = pooled_tokens(tokens, groups_by(step))
+                    print(f"  {step} in {time.perf_counter() - started:.1f} s", flush=True)
                 else:
                     tokens = tokens.kept(getattr(tokens, step))
             per_passage = float(np.mean(tokens.counts))

@@ -11,6 +11,10 @@ import numpy.typing as npt
 
 Vectors = npt.NDArray[np.float32]
 
+# The most token vectors a passage keeps: at 36 bytes a code (store.tokens.PQ_BITS) with the
+# passage's 24-byte row in the table, 110 keep every passage's token codes within 4,000 bytes.
+PASSAGE_TOKENS_MAX = 110
+
 
 @dataclass(frozen=True)
 class TokenOutput:
@@ -39,10 +43,10 @@ def normalised(vectors: Vectors) -> Vectors:
 
 def word_tokens(text: str, vectors: Vectors, spans: Sequence[tuple[int, int]]) -> Vectors:
     """The rows of `text`'s tokens (real_tokens) that are part of a word, with a letter or a
-    digit: what a passage keeps for token match. A punctuation token finds a close match in
-    almost any passage; leaving them out ranked as well on every public set and stores an
-    eighth fewer codes (benchmarks/README.md, runs X and Y). A text of punctuation alone keeps
-    every token, so that it can still be matched."""
+    digit: what a passage keeps for token match (passage_tokens). A punctuation token finds a
+    close match in almost any passage; leaving them out ranked as well on every public set and
+    stores an eighth fewer codes (benchmarks/README.md, runs X and Y). A text of punctuation
+    alone keeps every token, so that it can still be matched."""
     keep = word_token_mask(text, spans)
     if not keep.any() or keep.all():
         return vectors
@@ -56,3 +60,42 @@ def word_token_mask(text: str, spans: Sequence[tuple[int, int]]) -> npt.NDArray[
         dtype=bool,
         count=len(spans),
     )
+
+
+def passage_tokens(text: str, vectors: Vectors, spans: Sequence[tuple[int, int]]) -> Vectors:
+    """What a passage keeps for token match: its word tokens (word_tokens), and of a passage
+    with more than PASSAGE_TOKENS_MAX of them, that many means of similar ones (pooled_tokens).
+    Only long passages pool, and only their excess: a long paragraph takes no more disk than a
+    passage of 110 words, at a cost measured in benchmarks/README.md (run Z)."""
+    return pooled_tokens(word_tokens(text, vectors, spans), PASSAGE_TOKENS_MAX)
+
+
+def pooled_tokens(vectors: Vectors, most: int) -> Vectors:
+    """`vectors` (unit length) as at most `most` rows: grouped by Ward's hierarchical
+    clustering, each group's mean kept at unit length (token pooling: Clavie et al., 2024,
+    found it the way to keep a passage's matches with fewer vectors). `vectors` is returned
+    itself when it already fits."""
+    if len(vectors) <= most:
+        return vectors
+    return group_means(vectors, token_groups(vectors, most))
+
+
+def group_means(vectors: Vectors, labels: npt.NDArray[np.int32]) -> Vectors:
+    """Each group's mean at unit length, the groups in the order of their first rows."""
+    _, firsts, group = np.unique(labels, return_index=True, return_inverse=True)
+    rank = np.empty(len(firsts), dtype=np.intp)
+    rank[np.argsort(firsts)] = np.arange(len(firsts))
+    order = np.argsort(rank[group], kind="stable")
+    starts = np.searchsorted(rank[group][order], np.arange(len(firsts)))
+    sums = np.add.reduceat(vectors[order], starts, axis=0)
+    return normalised(sums.astype(np.float32))  # a mean at unit length: its sum at unit length
+
+
+def token_groups(vectors: Vectors, groups: int) -> npt.NDArray[np.int32]:
+    """A group label per row of `vectors`, at most `groups` labels (Ward, scipy)."""
+    from scipy.cluster.hierarchy import fcluster, linkage
+
+    if len(vectors) <= max(groups, 1):
+        return np.arange(len(vectors), dtype=np.int32)
+    tree = linkage(vectors.astype(np.float64), method="ward")
+    return np.asarray(fcluster(tree, t=groups, criterion="maxclust"), dtype=np.int32)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
-from index.embed.outputs import normalised, real_tokens, word_tokens
+from index.embed.outputs import normalised, passage_tokens, real_tokens
 from index.errors import BuildCancelled
 
 if TYPE_CHECKING:
@@ -40,7 +40,8 @@ def embed_with_sentences(
     `embedder.encode` gives (the model's own pooling); sentence vectors pool the same tokens.
     After each batch, `on_batch(its size)` and `on_embedded(its indices, their passage
     vectors, their sentence vectors, their token vectors)`: each word token's vector in
-    context, unit length (word_tokens: what token match compares, index/store/tokens.py).
+    context, unit length, a long passage's pooled (passage_tokens: what token match compares,
+    index/store/tokens.py).
     `token_counts[i]`, where given, is `texts[i]`'s length in the model's tokens (a build has
     it from cutting the passages), so the texts are not tokenized once more to batch them.
     """
@@ -56,7 +57,7 @@ def embed_with_sentences(
         pooled: list[Vectors] = []
         tokens: list[Vectors] = []
         for out, i in zip(outputs, batch, strict=True):
-            tokens.append(word_tokens(texts[i], *real_tokens(out.tokens, out.spans)))
+            tokens.append(passage_tokens(texts[i], *real_tokens(out.tokens, out.spans)))
             passages[i] = out.pooled / max(float(np.linalg.norm(out.pooled)), 1e-12)
             if len(out.spans) == len(out.tokens):
                 pooled.append(

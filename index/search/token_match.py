@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from index.embed.outputs import word_tokens
+from index.embed.outputs import passage_tokens
 from index.store.port import StoredTokens
 from index.store.vectors import one_numpy_blas_thread
 from index.text.folding import WORD, fold
@@ -120,8 +120,8 @@ class TokenMatcher:
         if missing:
             text = texts(missing)
             encoded = self._encode([text[pid] for pid in missing])
-            read = {  # the tokens a build stores of a passage (word_tokens)
-                pid: word_tokens(text[pid], vectors, spans).astype(np.float16)
+            read = {  # the tokens a build stores of a passage
+                pid: passage_tokens(text[pid], vectors, spans).astype(np.float16)
                 for pid, (vectors, spans) in zip(missing, encoded, strict=True)
             }
         with self._lock:

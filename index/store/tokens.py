@@ -4,14 +4,16 @@ query runs the model on the query alone.
 The build's forward pass computes each token's vector in context anyway (for the sentence
 vectors); keeping them is what ColBERTv2 and PLAID do. Stored whole they would be 768 bytes a
 token in float16, about 60 KB a passage. A passage keeps its word tokens (its punctuation is left
-out: embed.outputs.word_tokens), each as a product quantizer's code (FAISS PQ: 96 sub-vectors of
-4 dimensions, 3 bits each, 36 bytes a token, about 4 KB a passage of 110 words), and a decoded
-vector is put back to unit length. Every other layout of 32 to 36 bytes measured lost more of
-what token match finds: 4-bit or 8-bit codes of fewer sub-vectors, a learnt rotation, residuals
+out), at most 110 of them (a longer passage's pooled into 110: embed.outputs.passage_tokens),
+each as a product quantizer's code (FAISS PQ: 96 sub-vectors of 4 dimensions, 3 bits each, 36
+bytes a token), so that no passage's codes and row take more than 4,000 bytes; a decoded vector
+is put back to unit length. Every other layout of 32 to 36 bytes measured lost more of what
+token match finds: 4-bit or 8-bit codes of fewer sub-vectors, a learnt rotation, residuals
 against each word piece's mean, fewer bytes for stopwords alone, a PCA before the quantizer, or
-fewer vectors a passage (content words alone, token pooling); 64 bytes a token (128 sub-vectors
-of 4 bits, what libraries built before keep) rank a little better on the tune halves and cost
-twice the disk (benchmarks/README.md, runs D, S, X and Y; benchmarks/bench_token_codes.py). A
+fewer vectors for every passage (content words alone, pooling every passage by 2); 64 bytes a
+token (128 sub-vectors of 4 bits, what libraries built before keep) rank a little better on the
+tune halves and cost twice the disk (benchmarks/README.md, runs D, S, X, Y and Z;
+benchmarks/bench_token_codes.py). A
 library too small to train a quantizer on (fewer than PQ_MIN_TOKENS tokens) keeps float16,
 which is exact and small there.
 

@@ -3,6 +3,7 @@ of running the model on passages; refreshes carry them; old indexes without them
 
 from __future__ import annotations
 
+import gzip
 import shutil
 from pathlib import Path
 
@@ -12,7 +13,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from index.build.builder import build_index
-from index.embed.outputs import word_tokens
+from index.embed.model import Embedder
+from index.embed.outputs import PASSAGE_TOKENS_MAX, passage_tokens, word_tokens
 from index.errors import IndexCorrupt
 from index.search.library import Library
 from index.store import tokens as token_store
@@ -21,6 +23,7 @@ from index.store.tokens import PQ_BITS, PQ_MIN_TOKENS, TokenCodec, TokenCodes, p
 from tests.fake_embedder import FakeEmbedder
 from tests.older_index import without_stored_tokens
 
+ORIGIN = Path(__file__).parents[3] / "benchmarks/eval/data/origin-1859.txt.gz"
 QUERY = "her dad, long gone from her life, turns up after the show to say sorry"
 
 
@@ -33,7 +36,7 @@ def _codes(index: Path) -> TokenCodes:
 def _true_tokens(library: Library, embedder: FakeEmbedder, pid: int) -> np.ndarray:
     text = library.passage(pid).text
     [(vectors, spans)] = embedder.token_vectors([text])
-    return word_tokens(text, vectors, spans)
+    return passage_tokens(text, vectors, spans)
 
 
 def test_every_passage_keeps_its_token_vectors(
@@ -264,3 +267,36 @@ def test_a_library_coded_with_the_older_layout_keeps_it_until_rebuilt(
         )
     build_index([], where, embedder=fake_embedder, rebuild=True)
     assert _codes(where).codec.code_size == fake_embedder.dimension // 2  # today's layout
+
+
+def test_a_paragraph_longer_than_the_limit_keeps_that_many_tokens_and_is_found(
+    tmp_path: Path, embedder: Embedder
+) -> None:
+    """A paragraph of 220 words (Darwin's summary of the geological record, 1859: one
+    passage) keeps PASSAGE_TOKENS_MAX pooled vectors, those passage_tokens gives, and a
+    rewording of words from its end still finds it first among the chapter's paragraphs."""
+    chapter = gzip.decompress(ORIGIN.read_bytes()).decode("utf-8")
+    start = chapter.index("—I have attempted to show that the geological record")
+    stories = tmp_path / "stories"
+    stories.mkdir()
+    (stories / "origin-summary.txt").write_text(chapter[start : start + 30_000], "utf-8")
+    build_index([stories], tmp_path / "ix", embedder=embedder)
+    codes = _codes(tmp_path / "ix")
+    with Library.open(tmp_path / "ix", embedder=embedder) as library:
+        [story] = library.stories()
+        passages = library.passages(story.id)
+        long = passages[0]
+        [(vectors, spans)] = embedder.token_vectors([long.text])
+        assert len(word_tokens(long.text, vectors, spans)) > PASSAGE_TOKENS_MAX
+        decoded, [count] = codes.vectors([long.id])
+        assert count == PASSAGE_TOKENS_MAX
+        # The build read it in a batch, perhaps in bfloat16, and Ward's merges swap at near
+        # ties: each stored vector has its like among those pooled from this reading.
+        nearest = (decoded @ passage_tokens(long.text, vectors, spans).T).max(axis=1)
+        assert np.mean(nearest > 0.999) >= 0.9 and nearest.min() > 0.8
+        hits = library.search(
+            "species that range widely vary the most and most often give rise to new species",
+            k=5,
+        )
+    assert len(passages) > 5
+    assert hits[0].passage.id == long.id
