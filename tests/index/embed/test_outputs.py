@@ -50,9 +50,12 @@ def _unit_rows(count: int, seed: int, dimension: int = 16) -> np.ndarray:
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.integers(0, 300), st.integers(1, 120), st.integers(0, 2**32 - 1))
-def test_pooled_tokens_fit_the_limit_at_unit_length(count: int, most: int, seed: int) -> None:
-    vectors = _unit_rows(count, seed)
+@given(st.integers(0, 300), st.integers(1, 120), st.integers(1, 400), st.integers(0, 2**32 - 1))
+def test_pooled_tokens_fit_the_limit_at_unit_length(
+    count: int, most: int, distinct: int, seed: int
+) -> None:
+    """Also when tokens repeat (a word said over and over reads as near copies)."""
+    vectors = _unit_rows(distinct, seed)[np.random.default_rng(seed).integers(0, distinct, count)]
     pooled = pooled_tokens(vectors, most)
     if count <= most:
         assert pooled is vectors  # a passage that fits keeps its own vectors
