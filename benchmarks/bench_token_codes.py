@@ -1,7 +1,7 @@
 """How many bytes a stored token vector needs: token match's ranking with each way of coding them.
 
     python benchmarks/bench_token_codes.py [--sets cosmosqa,odyssey,iliad,fables,proverbs,seeds]
-        [--bigbench SDIST] [--work DIR] [--codes exact,built@wordlike,pq128,pq64]
+        [--bigbench SDIST] [--work DIR] [--codes exact,built@wordlike+cap110,pq128]
         [--seeds 20241202,1,2]
 
 The search issue asks for at most 4 KB of token codes a passage with token match's quality
@@ -299,7 +299,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--sets", default="cosmosqa,odyssey,iliad,fables,proverbs")
     parser.add_argument("--bigbench", type=Path, help="a local bigbench-1.0.0 sdist or tree")
     parser.add_argument("--work", type=Path, required=True, help="indexes and token vectors")
-    parser.add_argument("--codes", default="exact,built@wordlike,pq128")
+    parser.add_argument("--codes", default="exact,built@wordlike+cap110,pq128")
     parser.add_argument("--seeds", default="20241202,1,2", help="for every quantizer")
     args = parser.parse_args(argv)
     import faiss
