@@ -231,6 +231,14 @@ def test_the_bundled_models_tokens_take_36_bytes_each() -> None:
 
 
 @given(st.integers(min_value=1, max_value=4096))
+def test_a_passage_of_the_most_tokens_fits_4000_bytes_in_any_dimension(dimension: int) -> None:
+    """Its codes and its row of the table (three int64): the search issue's 4 KB a passage."""
+    subvectors, bits = pq_layout(dimension)
+    code_bytes = -(-subvectors * bits // 8)
+    assert PASSAGE_TOKENS_MAX * code_bytes + 3 * 8 <= 4000
+
+
+@given(st.integers(min_value=1, max_value=4096))
 def test_any_dimension_gets_a_quantizer_within_the_byte_budget(dimension: int) -> None:
     subvectors, bits = pq_layout(dimension)
     assert dimension % subvectors == 0 and bits in (3, 4)
