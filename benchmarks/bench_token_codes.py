@@ -101,10 +101,11 @@ def pooled_tokens(exact: ExactTokens, groups_of: Callable[[int], int]) -> ExactT
         flags = exact.content[start : start + count]
         start += count
         labels = token_groups(vectors, groups_of(count))
-        _, firsts = np.unique(labels, return_index=True)
         parts.append(group_means(vectors, labels))
-        content.append(np.asarray([flags[labels == labels[f]].any() for f in sorted(firsts)]))
-        counts.append(len(parts[-1]))
+        grouped = np.zeros(len(parts[-1]), dtype=bool)
+        np.logical_or.at(grouped, labels, flags)
+        content.append(grouped)
+        counts.append(len(grouped))
     flags_all = np.concatenate(content)
     return ExactTokens(exact.ids, counts, np.concatenate(parts), flags_all, flags_all)
 

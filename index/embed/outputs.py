@@ -81,21 +81,22 @@ def pooled_tokens(vectors: Vectors, most: int) -> Vectors:
 
 
 def group_means(vectors: Vectors, labels: npt.NDArray[np.int32]) -> Vectors:
-    """Each group's mean at unit length, the groups in the order of their first rows."""
-    _, firsts, group = np.unique(labels, return_index=True, return_inverse=True)
-    rank = np.empty(len(firsts), dtype=np.intp)
-    rank[np.argsort(firsts)] = np.arange(len(firsts))
-    order = np.argsort(rank[group], kind="stable")
-    starts = np.searchsorted(rank[group][order], np.arange(len(firsts)))
-    sums = np.add.reduceat(vectors[order], starts, axis=0)
-    return normalised(sums.astype(np.float32))  # a mean at unit length: its sum at unit length
+    """Each group's mean at unit length, group 0 first (`labels` as token_groups numbers them)."""
+    sums = np.zeros((int(labels.max(initial=-1)) + 1, vectors.shape[1]), dtype=np.float32)
+    np.add.at(sums, labels, vectors)
+    return normalised(sums)  # a mean at unit length: its sum at unit length
 
 
 def token_groups(vectors: Vectors, groups: int) -> npt.NDArray[np.int32]:
-    """A group label per row of `vectors`, at most `groups` labels (Ward, scipy)."""
+    """A group label per row of `vectors`, at most `groups` of them (Ward, scipy), numbered
+    0, 1, ... in the order of each group's first row."""
     from scipy.cluster.hierarchy import fcluster, linkage
 
     if len(vectors) <= max(groups, 1):
         return np.arange(len(vectors), dtype=np.int32)
     tree = linkage(vectors.astype(np.float64), method="ward")
-    return np.asarray(fcluster(tree, t=groups, criterion="maxclust"), dtype=np.int32)
+    labels = fcluster(tree, t=groups, criterion="maxclust")
+    _, firsts, group = np.unique(labels, return_index=True, return_inverse=True)
+    numbered = np.empty(len(firsts), dtype=np.int32)
+    numbered[np.argsort(firsts)] = np.arange(len(firsts), dtype=np.int32)
+    return numbered[group]

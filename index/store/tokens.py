@@ -13,9 +13,8 @@ against each word piece's mean, fewer bytes for stopwords alone, a PCA before th
 fewer vectors for every passage (content words alone, pooling every passage by 2); 64 bytes a
 token (128 sub-vectors of 4 bits, what libraries built before keep) rank a little better on the
 tune halves and cost twice the disk (benchmarks/README.md, runs D, S, X, Y and Z;
-benchmarks/bench_token_codes.py). A
-library too small to train a quantizer on (fewer than PQ_MIN_TOKENS tokens) keeps float16,
-which is exact and small there.
+benchmarks/bench_token_codes.py). A library too small to train a quantizer on (fewer than
+PQ_MIN_TOKENS tokens) keeps float16, which is exact and small there.
 
     gen-NNNNNN/tokens.codec           the codec: a FAISS index used only to encode and decode
     gen-NNNNNN/tokens.codes.npy       one row of codes per token, passage after passage
