@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -60,6 +61,7 @@ if TYPE_CHECKING:
     from index.search.results import Hit
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_BROKEN_PIPE = 128 + 13  # as a shell reports a command that SIGPIPE ended
 SIDE_BY_SIDE_MOST = 5  # the window's columns at most (app/parallel_view.py MAX_STORIES)
 T = TypeVar("T")
 
@@ -75,7 +77,12 @@ def main(
     side), else a text demo on the sample stories. `--self-test` runs index/cli/selftest.py,
     with app/'s `window_check` when the window is installed."""
     parser = _parser()
-    args = parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:
+        hint = ""
+        if args.command == "search" and any(a.startswith("-") for a in unknown):
+            hint = " (a query that starts with - goes after --: storylens search -- '-word text')"
+        parser.error(f"unrecognized arguments: {' '.join(unknown)}{hint}")
     if args.self_test:
         from index.cli.selftest import run_self_test
 
@@ -91,9 +98,14 @@ def main(
         return open_window(args.index, chosen) if open_window is not None else _demo(args)
     try:
         result: int = args.run(args)
+        sys.stdout.flush()  # here, where a reader that went away is caught
     except StorylensError as exc:  # a cancelled build too: one line, the old index kept
         print(f"storylens: {exc}", file=sys.stderr)
         return EXIT_FAILED
+    except BrokenPipeError:  # the reader stopped (`| head`): nothing more to say to it
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # so that the flush at exit does not fail again
+        return EXIT_BROKEN_PIPE
     except OSError as exc:  # a file named on the command line, an output that went away
         where = f" {exc.filename}" if exc.filename else ""
         print(f"storylens: cannot use{where}: {exc.strerror or exc}", file=sys.stderr)

@@ -145,6 +145,10 @@ def test_failures_exit_1_with_one_clear_line(tmp_path: Path, cli_index: Path) ->
 def test_usage_errors_exit_2(cli_index: Path) -> None:
     assert storylens("search", index=cli_index).returncode == 2
     assert storylens("search", "x", "-k", "many", index=cli_index).returncode == 2
+    dash = storylens("search", "-dance", "ballet", index=cli_index)
+    assert dash.returncode == 2
+    assert "storylens search -- '-word text'" in dash.stderr
+    assert storylens("search", "--", "-dance ballet", index=cli_index).returncode == 0
 
 
 def test_index_reports_skipped_files_and_goes_on(tmp_path: Path) -> None:
@@ -254,6 +258,21 @@ def test_the_command_runs_as_its_own_process(cli_index: Path) -> None:
         timeout=300,
     )
     assert usage.returncode == 2
+
+
+def test_a_reader_that_stops_reading_ends_the_command_quietly(cli_index: Path) -> None:
+    """`storylens info | head -1`: no traceback and no error line once the reader has gone."""
+    command = [sys.executable, "-m", "index.cli", "--index", str(cli_index), "info"]
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1"}
+    with subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True
+    ) as ran:
+        assert ran.stdout is not None and ran.stderr is not None
+        ran.stdout.close()  # before the command writes a line
+        stderr = ran.stderr.read()
+        code = ran.wait(timeout=300)
+    assert code == 141, stderr
+    assert stderr == ""
 
 
 def test_info_marks_stories_whose_folder_is_offline(
