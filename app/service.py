@@ -378,7 +378,7 @@ class LibraryService(JobRunner):
                     stories=request.stories,
                     preview=preview,
                     relaxed=first.relaxed,
-                    constraints=first.relaxed or first.query.constraints,
+                    constraints=first.asked,
                 )
 
             if preview:
@@ -430,7 +430,7 @@ class LibraryService(JobRunner):
                 preview=True,
                 keywords_only=True,
                 relaxed=first.relaxed,
-                constraints=first.relaxed or first.query.constraints,
+                constraints=first.asked,
             )
 
         def done(result: SearchResult) -> None:

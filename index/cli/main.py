@@ -482,7 +482,11 @@ class _Answer:
         return {"query": self.query, "hits": hits, "relaxed": list(self.relaxed)}
 
     def relaxed_line(self) -> str:
-        return f"No passage has all of {', '.join(self.relaxed)}: the closest without them."
+        them = "it" if len(self.relaxed) == 1 else "them"
+        return (
+            f"No passage meets {', '.join(self.relaxed)} with the rest of the query: "
+            f"the closest without {them}."
+        )
 
 
 def _cmd_similar(args: argparse.Namespace) -> int:

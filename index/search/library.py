@@ -59,8 +59,9 @@ class FirstStage:
     candidates: Candidates
     hits: list[Hit]  # the first stage's k best, ready to show ([] when not asked for)
     context: bool  # whether hits carry their neighbouring passages
-    relaxed: tuple[str, ...] = ()  # phrases and exclusions set aside: nothing satisfied them
+    relaxed: tuple[str, ...] = ()  # phrases and exclusions set aside: no passage met them too
     tokens: QueryTokens | None = None  # the query's token vectors, when read with its vector
+    asked: tuple[str, ...] = ()  # every phrase and exclusion the query held, set aside or not
 
 
 class Library:
@@ -308,6 +309,7 @@ class Library:
         if stories is not None:
             only = self._store.passage_ids_of_stories(stories)
         candidates = Candidates.none()
+        asked = parsed.constraints
         relaxed: tuple[str, ...] = ()
         if only is None or only:
             n = max(self.settings.candidates, k)
@@ -315,12 +317,41 @@ class Library:
                 candidates = self._ranker.candidates(parsed, vector, mode=mode, only=only, n=n)
                 if not candidates.passage_ids and parsed.constraints:
                     # No passage has every phrase and lacks every exclusion: rather than
-                    # nothing, the closest without them, saying which were set aside.
-                    relaxed, parsed = parsed.constraints, parsed.relaxed()
-                    candidates = self._ranker.candidates(parsed, vector, mode=mode, only=only, n=n)
+                    # nothing, the closest that meet what can be met, saying what was set aside.
+                    parsed, candidates = self._what_can_be_met(parsed, vector, mode, only, n)
+                    relaxed = tuple(c for c in asked if c not in parsed.constraints)
         ranked = candidates.ranked(k, mode, self._first_stage_settings())
         shown = self._explained_hits(ranked, parsed, context) if hits else []
-        return FirstStage(parsed, mode, k, candidates, shown, context, relaxed, tokens)
+        return FirstStage(parsed, mode, k, candidates, shown, context, relaxed, tokens, asked)
+
+    def _what_can_be_met(
+        self,
+        parsed: ParsedQuery,
+        vector: Vectors | None,
+        mode: Mode,
+        only: Sequence[int] | None,
+        n: int,
+    ) -> tuple[ParsedQuery, Candidates]:
+        """The query with as many of its phrases and exclusions as some passage meets together,
+        and its candidates: phrases, then exclusions, each in the order typed, kept unless it
+        would leave nothing with those kept before it. `"a purple elephant" -Moscow` that no
+        passage has whole still leaves out Moscow."""
+        kept = parsed.relaxed()
+        found = self._ranker.candidates(kept, vector, mode=mode, only=only, n=n)
+        if not found.passage_ids:
+            return kept, found
+        wanted = [replace(kept, phrases=(p,)) for p in parsed.phrases]
+        wanted += [replace(kept, excluded=(e,)) for e in parsed.excluded]
+        for one in wanted:
+            trial = replace(
+                kept,
+                phrases=(*kept.phrases, *one.phrases),
+                excluded=(*kept.excluded, *one.excluded),
+            )
+            met = self._ranker.candidates(trial, vector, mode=mode, only=only, n=n)
+            if met.passage_ids:
+                kept, found = trial, met
+        return kept, found
 
     def refine(self, first: FirstStage) -> list[Hit]:
         """The final answer: in hybrid mode the first stage's best reordered by token match

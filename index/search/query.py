@@ -10,7 +10,8 @@ Stories are full of dialogue, so quotes and dashes are operators only where a pe
 meant them: in a short query (at most OPERATOR_WORDS words), around a few words (at most
 PHRASE_WORDS); `+"…"` makes a phrase anywhere. A longer query (a sentence recalled with its
 speech, a pasted passage) and a long quoted span are text as written. When nothing satisfies
-every phrase and exclusion, search answers without them and says so (Library.first_stage).
+every phrase and exclusion, search sets aside those that leave nothing, keeps the rest and says
+which (Library.first_stage).
 """
 
 from __future__ import annotations

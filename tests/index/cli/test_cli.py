@@ -333,7 +333,9 @@ def test_a_phrase_nothing_has_answers_without_it_and_says_so(cli_index: Path) ->
     plain = storylens("search", "her final bow", "--json", "-k", "3", index=cli_index)
     assert json.loads(plain.stdout)["relaxed"] == []
     text = storylens("search", query, "-k", "1", index=cli_index)
-    assert text.stdout.startswith('No passage has all of "a purple elephant": the closest')
+    assert text.stdout.startswith(
+        'No passage meets "a purple elephant" with the rest of the query: the closest without it.'
+    )
 
 
 def test_index_may_be_relative_and_come_after_the_command(

@@ -12,7 +12,9 @@ from hypothesis import strategies as st
 
 from index.errors import QueryError
 from index.search.library import Library
-from index.search.query import parse_query
+from index.search.query import ParsedQuery, parse_query, phrase_pattern
+from index.text.folding import fold, words
+from index.text.stems import stems
 from tests.fake_embedder import FakeEmbedder
 
 
@@ -28,10 +30,23 @@ def test_a_phrase_nobody_wrote_gives_the_closest_passages_without_it(library: Li
     assert len(library.refine(first)) == 5
 
 
-def test_an_exclusion_that_leaves_nothing_is_set_aside(library: Library) -> None:
-    first = library.first_stage("a ballerina -her -the -she", k=3)  # every passage has one
-    assert first.relaxed == ("-her", "-the", "-she")
+def test_what_cannot_be_met_is_set_aside_and_the_rest_still_holds(library: Library) -> None:
+    first = library.first_stage('ballet "the purple elephant" -Moscow', k=10)
+    assert first.relaxed == ('"the purple elephant"',)
+    assert first.asked == ('"the purple elephant"', "-Moscow")
     assert first.hits
+    assert all("moscow" not in h.passage.text.casefold() for h in first.hits)
+
+
+def test_exclusions_are_set_aside_only_as_far_as_they_leave_nothing(library: Library) -> None:
+    first = library.first_stage("a ballerina -her -the -she", k=3)  # every passage has one
+    assert first.asked == ("-her", "-the", "-she")
+    assert first.relaxed and set(first.relaxed) < set(first.asked)
+    assert first.hits
+    assert all(meets(h.passage.text, first.query) for h in first.hits)
+    for aside in first.relaxed:  # each one set aside leaves nothing with those kept
+        again = library.first_stage(" ".join(["a ballerina", *first.query.constraints, aside]))
+        assert again.relaxed == (aside,)
 
 
 def test_what_can_be_satisfied_is_not_relaxed(library: Library) -> None:
@@ -67,8 +82,26 @@ def test_any_text_as_a_query_answers_or_says_there_is_nothing_to_look_for(
         return
     hits = library.refine(first)
     assert hits, f"no answer for {query!r}"
-    if first.relaxed:  # what was set aside is what the query asked for, and labelled so
-        assert first.relaxed == parse_query(query).constraints
+    asked = parse_query(query).constraints
+    assert first.asked == asked
+    # What was set aside is some of what the query asked for, and labelled so; the rest holds.
+    assert [c for c in asked if c in first.relaxed] == list(first.relaxed)
+    assert all(meets(h.passage.text, first.query) for h in hits)
+
+
+def meets(text: str, query: ParsedQuery) -> bool:
+    """Whether a passage has every phrase of `query` and none of its exclusions (a single
+    word in any form of its stem)."""
+    folded, forms = fold(text), set(stems(text))
+    if not all(phrase_pattern(p).search(folded) for p in query.phrases):
+        return False
+    for excluded in query.excluded:
+        several = len(words(excluded)) > 1
+        if several and phrase_pattern(excluded).search(folded):
+            return False
+        if not several and set(stems(excluded)) & forms:
+            return False
+    return True
 
 
 @pytest.mark.parametrize("mode", ["hybrid", "dense", "keyword"])
