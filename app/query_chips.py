@@ -8,8 +8,9 @@ dashed and muted, with a tooltip that says so.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QWidget
+from PySide6.QtWidgets import QLabel, QToolButton, QWidget
 
+from app.flow_layout import FlowLayout
 from app.theme import named
 
 
@@ -22,12 +23,11 @@ class QueryChips(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._layout = QHBoxLayout(self)
+        # Rows that wrap: however many chips, they never hold the results pane wide.
+        self._layout = FlowLayout(self, spacing=round(self.fontMetrics().height() * 0.35))
         self._layout.setContentsMargins(0, 0, 0, 0)
-        self._layout.setSpacing(round(self.fontMetrics().height() * 0.35))
         self._label = named(QLabel("Only with / leaving out:", self), "muted")
         self._layout.addWidget(self._label)
-        self._layout.addStretch(1)
         self.chips: list[QToolButton] = []
         self.setVisible(False)
 
@@ -37,7 +37,7 @@ class QueryChips(QWidget):
             self._layout.removeWidget(chip)
             chip.deleteLater()
         self.chips = []
-        for at, constraint in enumerate(constraints, start=1):
+        for constraint in constraints:
             chip = named(QToolButton(self), "chip")
             chip.setText(f"{constraint}  ✕")
             chip.setCursor(Qt.CursorShape.PointingHandCursor)
@@ -46,7 +46,7 @@ class QueryChips(QWidget):
             chip.setProperty("relaxed", set_aside)
             chip.setToolTip(_tooltip(constraint, set_aside))
             chip.clicked.connect(lambda _=False, c=constraint: self.removed.emit(c))
-            self._layout.insertWidget(at, chip)
+            self._layout.addWidget(chip)
             self.chips.append(chip)
         self.setVisible(bool(constraints))
 
@@ -58,5 +58,5 @@ def _tooltip(constraint: str, set_aside: bool) -> str:
         else "Only passages with this phrase, whole words in order."
     )
     if set_aside:
-        what = "No passage has every phrase and lacks every exclusion, so this is set aside."
+        what = "No passage meets this as well as the rest of the query, so it is set aside."
     return f"{what} Click to take it out of the query."

@@ -144,7 +144,9 @@ class SearchView(QWidget):
 
         self.chips = QueryChips(self)
         self.chips.removed.connect(self._remove_constraint)
-        self.header = named(QLabel(self), "muted")
+        # Wrapped: a long header (the constraints set aside, a story's title) takes a second
+        # line rather than holding the results pane wide.
+        self.header = named(QLabel(self, wordWrap=True), "muted")
         self.more_button = QPushButton("More like this", self)
         self.more_button.setToolTip("Passages close in meaning to the selected result")
         self.more_button.clicked.connect(self._more_like_current)

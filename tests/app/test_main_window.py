@@ -99,6 +99,25 @@ def test_the_query_s_phrases_and_exclusions_show_as_chips_that_take_them_out(
     assert not chips.isVisible() and chips.chips == []
 
 
+def test_many_chips_and_a_long_header_wrap_rather_than_widen_the_results(
+    qtbot: QtBot, open_window: OpenWindow, library_copy: Path
+) -> None:
+    window = open_window(library_copy)
+    window.resize(1280, 800)
+    search(qtbot, window, "ballet")
+    widths = window.splitter.sizes()
+    search(qtbot, window, 'ballet "red shoes" "pink elephant" -Moscow -"New York" -father -stage')
+    qtbot.wait(300)  # the layout settles (a change of size is posted, not done at once)
+    chips = window.search.chips
+    assert len(chips.chips) == 6
+    assert window.splitter.sizes() == widths  # the reader keeps its width
+    rows = {chip.geometry().top() for chip in chips.chips}
+    assert len(rows) > 1  # they wrapped
+    assert all(chip.geometry().right() < chips.width() for chip in chips.chips)
+    header = window.search.header
+    assert "none has" in header.text() and header.height() > header.fontMetrics().height() * 1.5
+
+
 def test_paraphrased_query_shows_the_right_passage_first_and_the_reader_scrolls_to_it(
     qtbot: QtBot, open_window: OpenWindow, library_copy: Path
 ) -> None:
