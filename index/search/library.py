@@ -59,7 +59,7 @@ class FirstStage:
     candidates: Candidates
     hits: list[Hit]  # the first stage's k best, ready to show ([] when not asked for)
     context: bool  # whether hits carry their neighbouring passages
-    relaxed: tuple[str, ...] = ()  # phrases and exclusions set aside: no passage met them too
+    relaxed: tuple[str, ...] = ()  # phrases and exclusions set aside: they would leave nothing
     tokens: QueryTokens | None = None  # the query's token vectors, when read with its vector
     asked: tuple[str, ...] = ()  # every phrase and exclusion the query held, set aside or not
 
@@ -332,22 +332,16 @@ class Library:
         only: Sequence[int] | None,
         n: int,
     ) -> tuple[ParsedQuery, Candidates]:
-        """The query with as many of its phrases and exclusions as some passage meets together,
-        and its candidates: phrases, then exclusions, each in the order typed, kept unless it
-        would leave nothing with those kept before it. `"a purple elephant" -Moscow` that no
-        passage has whole still leaves out Moscow."""
+        """The query keeping each of its phrases, then each exclusion, in the order typed, that
+        some passage meets together with those kept before it; and its candidates. `ballet "a
+        purple elephant" -Moscow`, where no passage has the phrase, still leaves out Moscow."""
         kept = parsed.relaxed()
         found = self._ranker.candidates(kept, vector, mode=mode, only=only, n=n)
         if not found.passage_ids:
             return kept, found
-        wanted = [replace(kept, phrases=(p,)) for p in parsed.phrases]
-        wanted += [replace(kept, excluded=(e,)) for e in parsed.excluded]
-        for one in wanted:
-            trial = replace(
-                kept,
-                phrases=(*kept.phrases, *one.phrases),
-                excluded=(*kept.excluded, *one.excluded),
-            )
+        additions = [((p,), ()) for p in parsed.phrases] + [((), (e,)) for e in parsed.excluded]
+        for phrases, excluded in additions:
+            trial = replace(kept, phrases=kept.phrases + phrases, excluded=kept.excluded + excluded)
             met = self._ranker.candidates(trial, vector, mode=mode, only=only, n=n)
             if met.passage_ids:
                 kept, found = trial, met
