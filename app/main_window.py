@@ -186,6 +186,7 @@ class MainWindow(QMainWindow):
         self.library.open_requested.connect(self._open_story)
         search.more_like_this.connect(lambda hit: s.similar(hit.passage))
         search.add_folder_requested.connect(self.choose_folder)
+        search.every_story_requested.connect(self.stories.check_all)
         self.reader.more_like_this.connect(s.similar)
         self.library.add_requested.connect(self.choose_folder)
         self.library.remove_requested.connect(self.confirm_remove)

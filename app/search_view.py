@@ -113,6 +113,7 @@ class SearchView(QWidget):
         hit_activated(object): a Hit opened with Enter or a double click.
         more_like_this(object): "More like this" on a Hit.
         add_folder_requested(): the empty state's "Add folder…" button.
+        every_story_requested(): the story filter's chip taken out: search every story.
     """
 
     search_requested = Signal(str)
@@ -121,6 +122,7 @@ class SearchView(QWidget):
     hit_activated = Signal(object)
     more_like_this = Signal(object)
     add_folder_requested = Signal()
+    every_story_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -144,6 +146,7 @@ class SearchView(QWidget):
 
         self.chips = QueryChips(self)
         self.chips.removed.connect(self._remove_constraint)
+        self.chips.scope_removed.connect(self.every_story_requested)
         # Wrapped: a long header (the constraints set aside, a story's title) takes a second
         # line rather than holding the results pane wide.
         self.header = named(QLabel(self, wordWrap=True), "muted")
@@ -255,8 +258,10 @@ class SearchView(QWidget):
         another hit: that one stays current if the full answer has it too."""
         kept = self._chosen_in_preview_of(result)
         self._picked = self._picked and kept is not None
-        self.header.setText(_header_text(result, story_count))
-        self.chips.show_constraints(result.constraints, result.relaxed)
+        self.header.setText(_header_text(result))
+        self.chips.show_constraints(
+            result.constraints, result.relaxed, _scope_text(result, story_count)
+        )
         if not result.hits:
             self.show_empty(EmptyState.NO_RESULTS)
             self.hit_selected.emit(None)
@@ -394,7 +399,7 @@ class SearchView(QWidget):
         return QSize(em * 26, em * 30)
 
 
-def _header_text(result: SearchResult, story_count: int) -> str:
+def _header_text(result: SearchResult) -> str:
     n = len(result.hits)
     found = f"{n} closest passage{'s' if n != 1 else ''}"
     if result.keywords_only:
@@ -402,14 +407,20 @@ def _header_text(result: SearchResult, story_count: int) -> str:
     if result.similar_to is not None:
         p = result.similar_to
         return f"{found} like {p.story_title}, passage {p.ordinal + 1} of {p.story_passage_count}"
-    scope = ""
-    if result.stories is not None and story_count:
-        scope = f" in {len(result.stories)} of {story_count} stories"
+    # The story filter is not repeated here: it has a chip of its own (_scope_text).
+    set_aside = ""
     if result.relaxed:  # nothing met them all: say so rather than show nothing
-        scope += f" · none has {', '.join(result.relaxed)}, so without {_them(result.relaxed)}"
+        set_aside = f" · none has {', '.join(result.relaxed)}, so without {_them(result.relaxed)}"
     if result.keywords_only:
-        return f"{found}{scope} · the model is loading: matches by meaning follow"
-    return f"{found}{scope}{' · refining…' if result.preview else ''}"
+        return f"{found}{set_aside} · the model is loading: matches by meaning follow"
+    return f"{found}{set_aside}{' · refining…' if result.preview else ''}"
+
+
+def _scope_text(result: SearchResult, story_count: int) -> str | None:
+    """The story filter's chip, "in 3 of 4 stories"; None when every story is searched."""
+    if result.stories is None or not story_count:
+        return None
+    return f"in {len(result.stories)} of {story_count} stories"
 
 
 def _them(relaxed: tuple[str, ...]) -> str:

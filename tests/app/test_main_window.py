@@ -270,12 +270,23 @@ def test_story_checkboxes_filter_the_results(
         )
     titles = {hit.passage.story_title for hit in answer.args[0].hits}
     assert titles and "Sofia Kalejs" not in titles
-    assert "in 3 of 4 stories" in window.search.header.text()
+    chips = window.search.chips
+    assert chips.isVisible()
+    assert [c.text().split("  ")[0] for c in chips.chips] == ["in 3 of 4 stories"]
 
     camilla = next(s for s in model.stories() if s.title == "Camilla Roche")
     with qtbot.waitSignal(window.service.search_finished, timeout=READY_MS) as answer:
         model.set_checked({camilla.id})
     assert {hit.passage.story_title for hit in answer.args[0].hits} == {"Camilla Roche"}
+    assert [c.text().split("  ")[0] for c in chips.chips] == ["in 1 of 4 stories"]
+
+    # The filter's chip taken out: every story is checked and searched again.
+    with qtbot.waitSignal(window.service.search_finished, timeout=READY_MS) as answer:
+        qtbot.mouseClick(chips.chips[0], Qt.MouseButton.LeftButton)
+    assert answer.args[0].stories is None
+    assert model.checked_ids() is None
+    assert len({hit.passage.story_title for hit in answer.args[0].hits}) > 1
+    assert not chips.isVisible()
 
 
 def test_more_like_this_lists_passages_close_to_the_selected_result(
