@@ -32,6 +32,7 @@ QUERIES = [
     "letters from home -mother",
     "night train to the city",
     'she was afraid -"the stage"',
+    'ballet "the purple elephant" -Moscow',  # the phrase set aside, the exclusion kept
     "the",
     '"I can\'t do this," she whispered to her partner',
     "zzzz unknownword",
@@ -74,6 +75,15 @@ def test_search_answers_from_milvus_as_from_the_local_index(
 ) -> None:
     local, remote = both
     assert _answers(remote, query, mode=mode) == _answers(local, query, mode=mode)
+
+
+def test_what_is_set_aside_is_the_same(both: tuple[Library, Library]) -> None:
+    local, remote = both
+    for query in ('ballet "the purple elephant" -Moscow', "a ballerina -her -the -she"):
+        assert remote.first_stage(query).relaxed == local.first_stage(query).relaxed
+    assert local.first_stage('ballet "the purple elephant" -Moscow').relaxed == (
+        '"the purple elephant"',
+    )
 
 
 def test_filters_by_story_and_context_come_out_the_same(both: tuple[Library, Library]) -> None:
