@@ -338,6 +338,11 @@ def _cmd_index(args: argparse.Namespace) -> int:
     from index.build.distributed import RayEmbedding
     from index.cli.progress import ProgressBar
 
+    missing = [str(path) for path in args.paths if not path.exists()]
+    if args.paths and len(missing) == len(args.paths) and not args.remove:
+        # A mistyped folder: say so, rather than load the model to build an empty index.
+        print(f"storylens: nothing to index: not found: {', '.join(missing)}", file=sys.stderr)
+        return EXIT_FAILED
     milvus = MilvusAddress.parse(args.index) if isinstance(args.index, str) else None
     index_dir = milvus.working_copy() if milvus is not None else args.index
     with ProgressBar(sys.stderr) as bar:

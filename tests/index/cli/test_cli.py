@@ -168,6 +168,13 @@ def test_index_reports_skipped_files_and_goes_on(tmp_path: Path) -> None:
     assert [Path(f["path"]).name for f in listed] == ["photo.jpg", "missing"]
 
 
+def test_index_of_nothing_but_missing_paths_fails_and_builds_nothing(tmp_path: Path) -> None:
+    done = storylens("index", str(tmp_path / "storeis"), index=tmp_path / "ix")
+    assert done.returncode == 1
+    assert done.stderr == f"storylens: nothing to index: not found: {tmp_path / 'storeis'}\n"
+    assert not (tmp_path / "ix").exists()
+
+
 def passage_id(cli_index: Path, query: str, story: str) -> int:
     done = storylens("search", query, "-k", "1", "--story", story, "--json", index=cli_index)
     assert done.returncode == 0, done.stderr
