@@ -408,9 +408,13 @@ def _header_text(result: SearchResult) -> str:
         p = result.similar_to
         return f"{found} like {p.story_title}, passage {p.ordinal + 1} of {p.story_passage_count}"
     # The story filter is not repeated here: it has a chip of its own (_scope_text).
-    set_aside = ""
-    if result.relaxed:  # nothing met them all: say so rather than show nothing
-        set_aside = f" · none has {', '.join(result.relaxed)}, so without {_them(result.relaxed)}"
+    set_aside = ""  # what no passage met with the rest: said, rather than showing nothing
+    phrases = [c for c in result.relaxed if not c.startswith("-")]
+    kept_in = [_quoted(c[1:]) for c in result.relaxed if c.startswith("-")]
+    if phrases:
+        set_aside += f" · none has {', '.join(phrases)}, so without {_them(phrases)}"
+    if kept_in:
+        set_aside += f" · none lacks {', '.join(kept_in)}, so not left out"
     if result.keywords_only:
         return f"{found}{set_aside} · the model is loading: matches by meaning follow"
     return f"{found}{set_aside}{' · refining…' if result.preview else ''}"
@@ -423,5 +427,9 @@ def _scope_text(result: SearchResult, story_count: int) -> str | None:
     return f"in {len(result.stories)} of {story_count} stories"
 
 
-def _them(relaxed: tuple[str, ...]) -> str:
+def _quoted(word_or_phrase: str) -> str:
+    return word_or_phrase if word_or_phrase.startswith('"') else f'"{word_or_phrase}"'
+
+
+def _them(relaxed: list[str]) -> str:
     return "it" if len(relaxed) == 1 else "them"

@@ -74,6 +74,11 @@ def test_speech_in_a_query_never_empties_the_results(
     search(qtbot, window, 'her final bow "a purple elephant"')
     assert window.search.model.rowCount() > 0
     assert 'none has "a purple elephant", so without it' in window.search.header.text()
+    # Exclusions that would leave nothing: said as such, the others still applied.
+    search(qtbot, window, "a ballerina -her -the -she")
+    assert window.search.model.rowCount() > 0
+    assert 'none lacks "the"' in window.search.header.text()
+    assert "so not left out" in window.search.header.text()
 
 
 def test_the_query_s_phrases_and_exclusions_show_as_chips_that_take_them_out(
