@@ -242,7 +242,7 @@ def tune(sets: Sequence[Indexed], tune_found: Sequence[dict[int, Candidates]]) -
     return replace(first, function_weight=f, rerank_dense=a, rerank_keyword=b)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sets", default="fables,proverbs,cosmosqa,odyssey,iliad,darwin,seeds")
     parser.add_argument("--bigbench", type=Path, help="a local bigbench-1.0.0 sdist or tree")
@@ -257,13 +257,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         "separate: embed every sentence on its own as well, to compare quality and build time",
     )
     parser.add_argument(
+        "--model",
+        type=Path,
+        metavar="DIR",
+        help="a local sentence-transformers model to evaluate instead of the bundled one (as "
+        "`storylens index --model DIR` would use it), with the weights Storylens ships",
+    )
+    parser.add_argument(
         "--store",
         choices=["local", "milvus"],
         default="local",
         help="milvus: publish each index to Milvus Lite and search it there (pip install "
         "storylens[scale]); the table should not change",
     )
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _arguments(argv)
     if args.sentence_vectors == "separate":
         import index.build.builder
 
@@ -274,7 +285,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     faiss.omp_set_num_threads(1)
     names = [n for n in args.sets.split(",") if n]
     folder = ensure_tasks(args.bigbench) if any(n in TASKS for n in names) else None
-    embedder = Embedder()
+    embedder = Embedder(args.model)
     shipped = SearchSettings()
     table: list[tuple[str, str, dict[str, float]]] = []
     each_query: dict[tuple[str, str], dict[str, list[float]]] = {}
@@ -284,7 +295,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         indexed: list[Indexed] = []
         for name in names:
             data = eval_set(name, folder)
-            where = (args.work or Path(tmp)) / f"{name}-{args.sentence_vectors}"
+            model = f"-{args.model.name}" if args.model is not None else ""
+            where = (args.work or Path(tmp)) / f"{name}-{args.sentence_vectors}{model}"
             indexed.append(index_set(data, embedder, where, args.store))
             x = indexed[-1]
             print(
