@@ -342,6 +342,8 @@ class Library:
         additions = [((p,), ()) for p in parsed.phrases] + [((), (e,)) for e in parsed.excluded]
         for phrases, excluded in additions:
             trial = replace(kept, phrases=kept.phrases + phrases, excluded=kept.excluded + excluded)
+            if trial == parsed:  # every one kept so far and this too: the query, known to fail
+                continue
             met = self._ranker.candidates(trial, vector, mode=mode, only=only, n=n)
             if met.passage_ids:
                 kept, found = trial, met
